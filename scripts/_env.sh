@@ -1,0 +1,66 @@
+# Shared settings for scripts/*: sourced, not run.
+# Everything that is not the repository lives under SWS_HOME (outside the repo, so a fresh
+# clone of main finds the same Odoo): the virtualenv, the Odoo source when it was downloaded,
+# odoo.conf and the server's logs.
+SWS_HOME=${SWS_HOME:-/opt/shopify-webhook-sync}
+SWS_VENV=$SWS_HOME/venv
+SWS_CONF=$SWS_HOME/odoo.conf
+SWS_DB=${SWS_DB:-shopify}
+SWS_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ODOO_BIN=$SWS_VENV/bin/odoo
+PY=$SWS_VENV/bin/python
+
+die() { echo "ERROR: $*" >&2; exit 1; }
+
+# Start the local PostgreSQL cluster if it is not running and make sure the current
+# user has a superuser role (Odoo refuses to run as the 'postgres' user).
+start_postgres() {
+    if ! command -v pg_lsclusters >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql libpq-dev >/dev/null
+        else
+            die "PostgreSQL is not installed. Install the 'postgresql' package (server) and re-run scripts/setup."
+        fi
+    fi
+    local ver name
+    read -r ver name _ < <(pg_lsclusters --no-header | head -n1)
+    [ -n "$ver" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty); create one with pg_createcluster"
+    pg_lsclusters --no-header | awk '{print $4}' | head -n1 | grep -q online || pg_ctlcluster "$ver" "$name" start
+    local me; me=$(id -un)
+    if ! psql -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+        su postgres -c "psql -tAc \"select 1 from pg_roles where rolname='$me'\"" | grep -q 1 \
+            || su postgres -c "createuser --superuser '$me'"
+    fi
+}
+
+odoo_installed() {
+    [ -x "$PY" ] && "$PY" -c 'import odoo.release as r, odoo.addons.queue_job, sys; sys.exit(r.version_info[0] != 18)' 2>/dev/null
+}
+
+# write_conf FILE DB PORT: an odoo.conf for this repo. Multi-process server (workers) with the
+# queue_job runner loaded server-wide. Job channels take at most 2 of the 4 HTTP workers, so
+# webhook deliveries always find a free worker (Shopify gives up after 5 s).
+write_conf() {
+    local file=$1 db=$2 port=$3
+    mkdir -p "$(dirname "$file")"
+    cat > "$file" <<CONF
+[options]
+addons_path = $SWS_REPO
+data_dir = $SWS_HOME/data
+db_name = $db
+dbfilter = ^$db\$
+list_db = False
+http_interface = 127.0.0.1
+http_port = $port
+gevent_port = $((port + 3))
+workers = 4
+max_cron_threads = 1
+limit_time_cpu = 120
+limit_time_real = 180
+server_wide_modules = base,web,queue_job
+without_demo = all
+
+[queue_job]
+channels = root:2,root.shopify:2
+CONF
+}

@@ -1,0 +1,227 @@
+"""A Shopify store connected to this Odoo: its credentials, and the job that syncs one
+Shopify object (``_shopify_sync``), which every webhook delivery ends up enqueuing."""
+
+import logging
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..lib.client import ShopifyClient, ShopifyTransientError
+from ..lib.queries import API_VERSION
+from ..lib.webhook import to_gid, verify
+from .shopify_webhook_event import PROBLEM_STATES
+
+_logger = logging.getLogger(__name__)
+
+DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+WEBHOOK_PATH = "/shopify/webhook"
+# Retries on transient errors (outage, 5xx): with the retry pattern of the job function,
+# 30 tries reach well beyond a day of Shopify being unreachable.
+MAX_RETRIES = 30
+
+
+class SyncBlocked(Exception):
+    """A business outcome that stops an object without failing its job: the events take
+    ``state`` and ``message`` says what to fix (e.g. a missing product mapping)."""
+
+    def __init__(self, state: str, message: str):
+        super().__init__(message)
+        self.state = state
+
+
+class ShopifyShop(models.Model):
+    _name = "shopify.shop"
+    _description = "Shopify Shop"
+    _order = "name"
+
+    name = fields.Char(required=True)
+    shop_domain = fields.Char(
+        required=True,
+        help="The store's permanent domain, e.g. my-store.myshopify.com "
+        "(Shopify sends it in X-Shopify-Shop-Domain).",
+    )
+    api_version = fields.Char(string="API Version", required=True, default=API_VERSION)
+    access_token = fields.Char(
+        string="Admin API Access Token",
+        groups="shopify_webhook_sync.group_shopify_manager",
+        copy=False,
+    )
+    webhook_secret = fields.Char(
+        help="The app's client secret: Shopify signs every webhook with it.",
+        groups="shopify_webhook_sync.group_shopify_manager",
+        copy=False,
+    )
+    webhook_secret_previous = fields.Char(
+        string="Previous Webhook Secret",
+        help="While rotating the app's secret, deliveries signed with the previous one "
+        "are still accepted. Clear it once the rotation is over.",
+        groups="shopify_webhook_sync.group_shopify_manager",
+        copy=False,
+    )
+    admin_api_url = fields.Char(
+        string="Admin API URL",
+        help="Leave empty: derived from the shop domain. Set it only to reach the Admin API "
+        "through a proxy (scheme and host, e.g. https://proxy.example.com).",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    active = fields.Boolean(default=True)
+    confirm_orders = fields.Boolean(
+        default=True,
+        help="Confirm the sale orders created from Shopify orders (creates the deliveries).",
+    )
+    webhook_url = fields.Char(
+        string="Webhook URL",
+        compute="_compute_webhook_url",
+        help="Paste this URL in Shopify as the webhook endpoint (format JSON).",
+    )
+    event_ids = fields.One2many("shopify.webhook.event", "shop_id", string="Events")
+    event_count = fields.Integer(compute="_compute_event_counts")
+    event_problem_count = fields.Integer(compute="_compute_event_counts")
+    duplicate_count = fields.Integer(compute="_compute_event_counts")
+
+    _sql_constraints = [
+        ("shop_domain_unique", "UNIQUE(shop_domain)", "This Shopify store is already configured."),
+    ]
+
+    @api.constrains("shop_domain")
+    def _check_shop_domain(self):
+        for shop in self:
+            if not DOMAIN_RE.match(shop.shop_domain or ""):
+                raise ValidationError(
+                    self.env._(
+                        "The shop domain must be the store's permanent domain, like "
+                        "my-store.myshopify.com (got %(domain)s).",
+                        domain=shop.shop_domain,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("shop_domain"):
+                vals["shop_domain"] = vals["shop_domain"].strip().lower()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("shop_domain"):
+            vals["shop_domain"] = vals["shop_domain"].strip().lower()
+        return super().write(vals)
+
+    def _compute_webhook_url(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for shop in self:
+            shop.webhook_url = base_url.rstrip("/") + WEBHOOK_PATH
+
+    def _compute_event_counts(self):
+        Event = self.env["shopify.webhook.event"]
+        counts = {
+            (shop.id, state): count
+            for shop, state, count in Event._read_group(
+                [("shop_id", "in", self.ids)], ["shop_id", "state"], ["__count"]
+            )
+        }
+        duplicates = dict(
+            self.env["shopify.webhook.duplicate"]._read_group(
+                [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]
+            )
+        )
+        for shop in self:
+            shop.event_count = sum(n for (shop_id, _s), n in counts.items() if shop_id == shop.id)
+            shop.event_problem_count = sum(counts.get((shop.id, s), 0) for s in PROBLEM_STATES)
+            shop.duplicate_count = duplicates.get(shop, 0)
+
+    def action_open_events(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_webhook_event"
+        )
+        action["domain"] = [("shop_id", "in", self.ids)]
+        return action
+
+    # -- webhook side (runs in the HTTP request: no Shopify call, no business record) --
+
+    @api.model
+    def _shopify_find_by_domain(self, shop_domain: str):
+        return self.search([("shop_domain", "=", (shop_domain or "").strip().lower())], limit=1)
+
+    def _shopify_verify_signature(self, body: bytes, signature: str) -> bool:
+        self.ensure_one()
+        shop = self.sudo()
+        return verify(body, signature, (shop.webhook_secret, shop.webhook_secret_previous))
+
+    def _shopify_enqueue_sync(self, kind: str, shopify_id: str):
+        """Enqueue the job that syncs one Shopify object; one pending job per object."""
+        self.ensure_one()
+        key = f"{self.id}:{kind}:{shopify_id}"
+        return (
+            self.with_company(self.company_id)
+            .with_context(shopify_object=f"{kind}:{shopify_id}")
+            .with_delay(
+                identity_key=key,
+                max_retries=MAX_RETRIES,
+                description=f"Shopify {self.shop_domain}: sync {kind} {shopify_id}",
+            )
+            ._shopify_sync(kind, shopify_id)
+        )
+
+    def _job_prepare_context_before_enqueue_keys(self):
+        # The object a job syncs travels in its context, so that on_fail (which is only
+        # given the job's recordset) knows which events to mark failed.
+        return (*super()._job_prepare_context_before_enqueue_keys(), "shopify_object")
+
+    # -- job side --
+
+    def _shopify_client(self) -> ShopifyClient:
+        shop = self.sudo()
+        base = (shop.admin_api_url or f"https://{shop.shop_domain}").rstrip("/")
+        return ShopifyClient(f"{base}/admin/api/{shop.api_version}/graphql.json", shop.access_token)
+
+    def _shopify_sync(self, kind: str, shopify_id: str):
+        """Job: fetch one Shopify object fresh and apply it to Odoo.
+
+        Runs under an advisory lock per object, so two jobs never sync the same object
+        at once (the second one retries). Every event of the object that this transaction
+        can see was received before the fetch: they all end with the outcome.
+        """
+        self.ensure_one()
+        self._shopify_lock(kind, shopify_id)
+        events = self.env["shopify.webhook.event"]._shopify_open_events(self, kind, shopify_id)
+        handler = self.env[SYNC_MODELS[kind]]
+        try:
+            with self.env.cr.savepoint():
+                record = handler._shopify_import(self, shopify_id)
+        except SyncBlocked as blocked:
+            events._shopify_set_outcome(blocked.state, str(blocked))
+            return str(blocked)
+        except ShopifyTransientError as exc:
+            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+        events._shopify_set_outcome("done", record=record)
+        return f"{record._name},{record.id}" if record else "nothing to do"
+
+    def _shopify_lock(self, kind: str, shopify_id: str):
+        key = f"shopify:{self.id}:{kind}:{shopify_id}"
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        if not self.env.cr.fetchone()[0]:
+            raise RetryableJobError(
+                f"{kind} {shopify_id} is being synced by another job", seconds=(5, 15)
+            )
+
+    def _shopify_on_sync_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """on_fail of the sync job (runs in its own cursor, after the job's rollback):
+        the reason goes onto the object's events so it survives the rollback."""
+        kind, _sep, shopify_id = (self.env.context.get("shopify_object") or "").partition(":")
+        if not shopify_id:
+            return
+        events = self.env["shopify.webhook.event"]._shopify_open_events(self, kind, shopify_id)
+        events._shopify_set_outcome("failed", exc_message or exc_name)
+
+    def _shopify_gid(self, kind: str, shopify_id: str) -> str:
+        return to_gid(kind, shopify_id)
+
+
+# object kind -> model whose _shopify_import(shop, shopify_id) syncs it
+SYNC_MODELS = {"order": "shopify.order.binding"}

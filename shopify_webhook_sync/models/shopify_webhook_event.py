@@ -1,0 +1,227 @@
+"""One webhook delivery Shopify made, verified: what arrived, what it became, or why not."""
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+STATES = [
+    ("queued", "Queued"),
+    ("done", "Done"),
+    ("needs_mapping", "Needs Mapping"),
+    ("needs_review", "Needs Review"),
+    ("failed", "Failed"),
+    ("ignored", "Ignored"),
+]
+# An event in one of these states waits for its object's next sync.
+OPEN_STATES = ("queued", "needs_mapping", "needs_review", "failed")
+PROBLEM_STATES = ("needs_mapping", "needs_review", "failed")
+
+
+class ShopifyWebhookEvent(models.Model):
+    _name = "shopify.webhook.event"
+    _description = "Shopify Webhook Event"
+    _order = "received_at desc, id desc"
+    _rec_name = "display_name"
+
+    shop_id = fields.Many2one("shopify.shop", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="shop_id.company_id")
+    topic = fields.Char(required=True, index=True)
+    webhook_id = fields.Char(string="Webhook ID", required=True, help="X-Shopify-Webhook-Id")
+    event_id = fields.Char(
+        string="Event ID", help="X-Shopify-Event-Id: shared by all deliveries of one action"
+    )
+    triggered_at = fields.Datetime(help="X-Shopify-Triggered-At")
+    received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    api_version = fields.Char(string="API Version", help="X-Shopify-API-Version")
+    object_kind = fields.Char(index=True)
+    object_id = fields.Char(string="Shopify ID", index=True)
+    object_gid = fields.Char(string="Shopify Object")
+    state = fields.Selection(STATES, required=True, default="queued", index=True)
+    error_message = fields.Text(string="Reason")
+    res_model = fields.Char(string="Odoo Model")
+    res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
+    payload = fields.Text(help="The delivery's body, as Shopify sent it.")
+    job_uuid = fields.Char(string="Job UUID", index=True, copy=False)
+    job_state = fields.Char(compute="_compute_job", string="Job State")
+    job_info = fields.Text(compute="_compute_job", string="Job Result")
+    duplicate_count = fields.Integer(
+        compute="_compute_duplicate_count",
+        help="Deliveries of the same webhook (or of the same Shopify action on this topic) "
+        "received again and ignored.",
+    )
+
+    _sql_constraints = [
+        ("webhook_unique", "UNIQUE(shop_id, webhook_id)", "This delivery was already received."),
+        (
+            "event_topic_unique",
+            "UNIQUE(shop_id, topic, event_id)",
+            "This Shopify event was already received for this topic.",
+        ),
+    ]
+
+    @api.depends("topic", "object_id")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = f"{event.topic} {event.object_id or ''}".strip()
+
+    def _compute_job(self):
+        jobs = self.env["queue.job"].sudo().search([("uuid", "in", self.mapped("job_uuid"))])
+        by_uuid = {job.uuid: job for job in jobs}
+        for event in self:
+            job = by_uuid.get(event.job_uuid)
+            event.job_state = job.state if job else False
+            event.job_info = (job.exc_message or job.result) if job else False
+
+    def _compute_duplicate_count(self):
+        Duplicate = self.env["shopify.webhook.duplicate"]
+        for event in self:
+            event.duplicate_count = Duplicate.search_count(
+                [
+                    ("shop_id", "=", event.shop_id.id),
+                    "|",
+                    ("webhook_id", "=", event.webhook_id),
+                    "&",
+                    ("event_id", "=", event.event_id or "-"),
+                    ("topic", "=", event.topic),
+                ]
+            )
+
+    # -- receiving (HTTP request) --
+
+    @api.model
+    def _shopify_receive(self, shop, headers: dict, body: bytes, payload: dict, obj):
+        """Record one verified delivery; enqueue its object's sync in the same transaction.
+
+        ``obj`` is (kind, shopify id), or None for a topic this addon does not handle.
+        Returns the new event, or an empty recordset when the delivery is a duplicate.
+        """
+        kind, shopify_id = obj or (None, None)
+        vals = {
+            "shop_id": shop.id,
+            "topic": headers["topic"],
+            "webhook_id": headers["webhook_id"],
+            "event_id": headers.get("event_id") or None,
+            "triggered_at": _header_datetime(headers.get("triggered_at")),
+            "api_version": headers.get("api_version") or None,
+            "object_kind": kind,
+            "object_id": shopify_id,
+            "object_gid": shop._shopify_gid(kind, shopify_id) if obj else None,
+            "state": "queued" if obj else "ignored",
+            "payload": body.decode("utf-8", "replace"),
+        }
+        event, duplicate_of = self._shopify_insert(vals)
+        if not event:
+            self.env["shopify.webhook.duplicate"].create(
+                {key: vals[key] for key in ("shop_id", "topic", "webhook_id", "event_id")}
+                | {"reason": duplicate_of}
+            )
+            return event
+        if obj:
+            job = shop._shopify_enqueue_sync(kind, shopify_id)
+            event.job_uuid = job.uuid
+        return event
+
+    @api.model
+    def _shopify_insert(self, vals: dict):
+        """INSERT the event; on a unique violation return (empty, constraint name).
+
+        The unique constraints are the dedupe guarantee: two concurrent deliveries of the
+        same webhook both try, the second waits for the first and then violates. A savepoint
+        keeps the request's transaction usable, and the violation is not logged as an error.
+        """
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        vals = vals | {
+            "received_at": now,
+            "create_date": now,
+            "write_date": now,
+            "create_uid": uid,
+            "write_uid": uid,
+        }
+        query = SQL(
+            "INSERT INTO shopify_webhook_event (%s) VALUES %s RETURNING id",
+            SQL(", ").join(SQL.identifier(col) for col in vals),
+            tuple(vals.values()),
+        )
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query, log_exceptions=False)
+                event_id = self.env.cr.fetchone()[0]
+        except psycopg2.errors.UniqueViolation as exc:
+            reason = "event_id" if "event_topic" in (exc.diag.constraint_name or "") else "webhook_id"
+            return self.browse(), reason
+        return self.browse(event_id), None
+
+    # -- outcomes (job) --
+
+    @api.model
+    def _shopify_open_events(self, shop, kind: str, shopify_id: str):
+        return self.search(
+            [
+                ("shop_id", "=", shop.id),
+                ("object_kind", "=", kind),
+                ("object_id", "=", shopify_id),
+                ("state", "in", OPEN_STATES),
+            ]
+        )
+
+    def _shopify_set_outcome(self, state: str, message: str | None = None, record=None):
+        vals = {"state": state, "error_message": message or False}
+        if record is not None:
+            vals |= {"res_model": record._name, "res_id": record.id}
+        self.write(vals)
+
+    # -- operator actions --
+
+    def action_retry(self):
+        """Queue the sync of these events' objects again (once per object)."""
+        self.filtered(lambda e: e.state in PROBLEM_STATES)._shopify_requeue()
+        return True
+
+    @api.model
+    def _cron_requeue_stalled(self, minutes: int = 5):
+        """Safety net: a queued event whose job is gone, or ended without seeing it (the
+        event committed just after its job took its snapshot), gets its object re-queued."""
+        stalled = self.search(
+            [
+                ("state", "=", "queued"),
+                ("object_kind", "!=", False),
+                ("received_at", "<", fields.Datetime.subtract(fields.Datetime.now(), minutes=minutes)),
+            ]
+        )
+        live = self.env["queue.job"].sudo().search(
+            [
+                ("uuid", "in", stalled.mapped("job_uuid")),
+                ("state", "in", ("wait_dependencies", "pending", "enqueued", "started")),
+            ]
+        )
+        stalled.filtered(lambda e: e.job_uuid not in set(live.mapped("uuid")))._shopify_requeue()
+
+    def _shopify_requeue(self):
+        """Enqueue the sync of these events' objects (once per object); they wait queued."""
+        jobs = {}
+        for event in self.filtered("object_kind"):
+            key = (event.shop_id, event.object_kind, event.object_id)
+            if key not in jobs:
+                jobs[key] = event.shop_id.sudo()._shopify_enqueue_sync(*key[1:])
+            event.write({"state": "queued", "error_message": False, "job_uuid": jobs[key].uuid})
+
+    def action_open_record(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+
+def _header_datetime(value: str | None):
+    """X-Shopify-Triggered-At (ISO 8601, UTC) as a naive UTC datetime, or None."""
+    if not value:
+        return None
+    try:
+        return fields.Datetime.to_datetime(value.replace("T", " ")[:19])
+    except ValueError:
+        return None

@@ -1,0 +1,128 @@
+"""Test fixtures: a shop wired to a fake Shopify on 127.0.0.1, signed deliveries of
+Shopify's published example payloads, and a job runner that uses queue_job's own code."""
+
+import copy
+import json
+import uuid
+from pathlib import Path
+
+from odoo import SUPERUSER_ID, api
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.queue_job.job import Job
+
+from ..lib.webhook import sign
+from .fake_shopify import FakeShopify
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SECRET = "whsec-test-7f3a"
+DOMAIN = "john-smith.myshopify.com"
+ORDER_ID = "820982911946154508"
+ORDER_GID = f"gid://shopify/Order/{ORDER_ID}"
+SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+
+
+def fixture(path: str) -> dict:
+    return json.loads((FIXTURES / path).read_text())
+
+
+def webhook_body(topic: str) -> bytes:
+    """Shopify's published example payload for ``topic``, as raw bytes."""
+    return (FIXTURES / "webhooks" / f"{topic.replace('/', '__')}.json").read_bytes()
+
+
+@tagged("post_install", "-at_install")
+class ShopifyCase(HttpCase):
+    """A shop pointing at a fake Shopify server, the products of the published example
+    order, and helpers to deliver webhooks over real HTTP and run the queued jobs."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.fake = FakeShopify()
+        cls.fake.start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.shop = cls.env["shopify.shop"].create(
+            {
+                "name": "John Smith's store",
+                "shop_domain": DOMAIN,
+                "access_token": cls.fake.access_token,
+                "webhook_secret": SECRET,
+                "admin_api_url": cls.fake.url,
+            }
+        )
+        cls.products = cls.env["product.product"].create(
+            [{"name": f"Product {sku}", "default_code": sku, "type": "consu"} for sku in SKUS]
+        )
+        cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
+
+    def setUp(self):
+        super().setUp()
+        self.fake.reset(objects=True)
+        self.fake.throttle_available = 1990.0
+        self.fake.add(copy.deepcopy(self.order_data))
+
+    def tearDown(self):
+        self.assertEqual(self.fake.invalid_documents, [], "a GraphQL document did not validate")
+        super().tearDown()
+
+    # -- deliveries --
+
+    def headers(self, topic="orders/create", body=b"", extra=None):
+        """Headers Shopify sends with ``body``; ``extra`` overrides them (None removes)."""
+        headers = {
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+            "X-Shopify-Shop-Domain": DOMAIN,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-API-Version": "2026-10",
+            "X-Shopify-Triggered-At": "2026-11-27T10:00:00.123456789Z",
+            "Content-Type": "application/json",
+        }
+        for name, value in (extra or {}).items():
+            headers[name] = value
+        return {name: value for name, value in headers.items() if value is not None}
+
+    def deliver(self, topic="orders/create", body=None, extra=None, method="POST"):
+        """Send a delivery to /shopify/webhook over real HTTP; returns the response."""
+        body = webhook_body(topic) if body is None else body
+        return self.opener.request(
+            method,
+            self.base_url() + "/shopify/webhook",
+            data=body,
+            headers=self.headers(topic, body, extra),
+            timeout=20,
+        )
+
+    def events(self):
+        return self.env["shopify.webhook.event"].search([("shop_id", "=", self.shop.id)])
+
+    def jobs(self, states=("pending", "enqueued", "started", "done", "failed")):
+        return self.env["queue.job"].search(
+            [("model_name", "=", "shopify.shop"), ("state", "in", states)]
+        )
+
+    # -- jobs --
+
+    def run_jobs(self):
+        """Run every pending Shopify job through queue_job's own runner code
+        (RunJobController._runjob: perform, retry/postpone, failure and on_fail), each in
+        its own cursor as the job runner does."""
+        uuids = self.jobs(states=("pending",)).mapped("uuid")
+        for job_uuid in uuids:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                job = Job.load(env, job_uuid)
+                job.set_started()
+                job.store()
+                try:
+                    RunJobController._runjob(env, job)
+                except Exception:  # noqa: BLE001 - a failed job is recorded by _runjob
+                    cr.rollback()
+        self.env.invalidate_all()
+        return self.env["queue.job"].search([("uuid", "in", uuids)])
+
+    def sale_orders(self):
+        return self.env["shopify.order.binding"].search([("shop_id", "=", self.shop.id)]).sale_order_id

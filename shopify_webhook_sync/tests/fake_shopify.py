@@ -1,0 +1,616 @@
+"""A local, honest fake of Shopify's Admin GraphQL API for tests.
+
+Why: the addon talks to Shopify over HTTP with hand-written GraphQL documents. A
+mock at the Python level would accept any document, so a typo in a field name would
+only show up in production. This fake is a real HTTP server on 127.0.0.1 that
+
+* checks every document against Shopify's real Admin schema (introspection JSON of
+  API version 2026-10) and answers invalid ones like Shopify (HTTP 200 + ``errors``),
+  recording them in ``FakeShopify.invalid_documents`` so tests can assert there were
+  none;
+* executes valid documents with graphql-core against an in-memory store of plain
+  dicts (``FakeShopify.objects``, keyed by gid), slicing connections into pages so
+  cursor paging can be tested;
+* dispatches mutations to handlers registered by the test;
+* can be told to fail the next request(s) like Shopify does (429, THROTTLED, 5xx,
+  slow answers...).
+
+It only depends on the standard library and graphql-core (no Odoo import) so that
+system tests outside Odoo can load it by file path too.
+
+Usage::
+
+    with FakeShopify() as fake:
+        fake.add({"id": gid("Order", 1), "name": "#1001",
+                  "lineItems": {"nodes": [{"sku": "A", "quantity": 1}]}})
+        requests.post(fake.graphql_url(), json={"query": ...},
+                      headers={"X-Shopify-Access-Token": fake.access_token})
+        assert not fake.invalid_documents
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import json
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    build_client_schema,
+    execute,
+    get_named_type,
+    get_operation_ast,
+    is_composite_type,
+    parse,
+    validate,
+    validate_schema,
+)
+
+DEFAULT_SCHEMA_PATH = "/opt/shopify-webhook-sync/schema/admin_2026-10.json.gz"
+API_VERSION = "2026-10"
+MAX_PAGE_SIZE = 250  # Shopify refuses first/last above 250 on every connection.
+
+INVALID_TOKEN_MESSAGE = (
+    "[API] Invalid API key or access token (unrecognized login or wrong password)"
+)
+RATE_LIMIT_MESSAGE = (
+    "Exceeded 2 calls per second for api client. "
+    "Reduce request rates to resume uninterrupted service."
+)
+INTERNAL_ERROR_MESSAGE = "Internal error. Looks like something went wrong on our end."
+
+_FAILURE_KINDS = (
+    "429",
+    "throttled",
+    "500",
+    "502",
+    "503",
+    "slow",
+    "internal",
+    "graphql_error",
+)
+_GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
+_GID = re.compile(r"^gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>[^/?]+)")
+
+if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+, only needed by type checkers
+
+MutationHandler = Callable[["FakeShopify", dict[str, Any]], dict[str, Any]]
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@functools.cache  # = lru_cache(maxsize=None)
+def _load_schema(path: str) -> GraphQLSchema:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        introspection = json.load(fh)
+    # Both shapes occur: the HTTP answer {"data": {"__schema": ...}} and the bare one.
+    introspection = introspection.get("data", introspection)
+    schema = build_client_schema(introspection)
+    # graphql-core >= 3.3 rejects a deprecated field implementing a non-deprecated
+    # interface field; Shopify's real schema has a few (e.g. ChannelDefinition.id). Keep
+    # every other schema error fatal, and cache the filtered list where validate() and
+    # execute() look for it (graphql-core stores it on the schema in 3.2 and 3.3).
+    errors = [
+        e for e in validate_schema(schema) if "must not be deprecated" not in e.message
+    ]
+    if errors:
+        raise TypeError("\n\n".join(e.message for e in errors))
+    schema._validation_errors = errors
+    return schema
+
+
+def load_admin_schema(path: str | None = None) -> GraphQLSchema:
+    """Shopify's Admin schema as a graphql-core schema, built once per process."""
+    path = path or os.environ.get("SHOPIFY_ADMIN_SCHEMA") or DEFAULT_SCHEMA_PATH
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"Shopify Admin schema not found at {path!r}; run scripts/setup "
+            "(or point SHOPIFY_ADMIN_SCHEMA at an introspection JSON, maybe gzipped)."
+        )
+    return _load_schema(os.path.abspath(path))
+
+
+def validate_document(query: str, schema: GraphQLSchema | None = None) -> list[str]:
+    """Error messages (syntax + validation) of ``query`` against the Admin schema."""
+    return [
+        error.message
+        for error in _document_errors(query, schema or load_admin_schema())[1]
+    ]
+
+
+def _document_errors(
+    query: str, schema: GraphQLSchema
+) -> tuple[DocumentNode | None, list[GraphQLError]]:
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, [error]
+    return document, list(validate(schema, document))
+
+
+# --------------------------------------------------------------------------- gids
+
+
+def gid(kind: str, num: int | str) -> str:
+    """``gid("Order", 1)`` -> ``"gid://shopify/Order/1"``."""
+    return f"gid://shopify/{kind}/{num}"
+
+
+def gid_id(value: str) -> int:
+    """``gid_id("gid://shopify/Order/1")`` -> ``1``."""
+    match = _GID.match(value)
+    if not match:
+        raise ValueError(f"not a Shopify gid: {value!r}")
+    return int(match["id"])
+
+
+# --------------------------------------------------------------------------- paging
+
+
+def _cursor(index: int) -> str:
+    return base64.b64encode(f"cursor:{index}".encode()).decode()
+
+
+def _cursor_index(cursor: str) -> int:
+    try:
+        prefix, index = (
+            base64.b64decode(cursor.encode(), validate=True).decode().split(":")
+        )
+        if prefix != "cursor":
+            raise ValueError(cursor)
+        return int(index)
+    except ValueError as error:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise GraphQLError(f"Invalid cursor: {cursor!r}") from error
+
+
+def _page(connection: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """Relay page of a fixture ``{"nodes": [...]}``; cursors encode list indexes."""
+    items = list(connection["nodes"])
+    if args.get("reverse"):
+        items.reverse()
+    for name in ("first", "last"):
+        size = args.get(name)
+        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
+            raise GraphQLError(
+                f"'{name}' must be between 0 and {MAX_PAGE_SIZE}, got {size}."
+            )
+    start, end = 0, len(items)
+    if args.get("after") is not None:
+        start = max(start, _cursor_index(args["after"]) + 1)
+    if args.get("before") is not None:
+        end = min(end, _cursor_index(args["before"]))
+    if args.get("first") is not None:
+        end = min(end, start + args["first"])
+    if args.get("last") is not None:
+        start = max(start, end - args["last"])
+    indexes = range(start, max(start, end))
+    edges = [{"cursor": _cursor(i), "node": items[i]} for i in indexes]
+    return {
+        **connection,
+        "nodes": [edge["node"] for edge in edges],
+        "edges": edges,
+        "pageInfo": {
+            "hasNextPage": indexes.stop < len(items),
+            "hasPreviousPage": indexes.start > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- cost
+
+
+def _estimate_cost(
+    document: DocumentNode, operation_name: str | None, variables: dict
+) -> int:
+    """Rough Shopify-like cost: 1 per object, times first/last below a connection.
+
+    Mutations cost 10, as on Shopify. Good enough for a client that reads the numbers;
+    the fake never throttles on its own (use ``throttle_available`` / ``fail_next``).
+    """
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 1
+    if operation.operation == OperationType.MUTATION:
+        return 10
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+
+    def size(field: FieldNode) -> int:
+        for arg in field.arguments or ():
+            if arg.name.value in ("first", "last"):
+                if isinstance(arg.value, IntValueNode):
+                    return int(arg.value.value)
+                if isinstance(arg.value, VariableNode):
+                    return int(variables.get(arg.value.name.value) or 1)
+        return 1
+
+    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode) and selection.selection_set:
+                total += 1 + size(selection) * walk(selection.selection_set, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                total += walk(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                # "seen" guards against fragment cycles in (invalid) documents.
+                if name in fragments and name not in seen:
+                    total += walk(fragments[name].selection_set, seen | {name})
+        return total
+
+    return max(1, walk(operation.selection_set, frozenset()))
+
+
+# --------------------------------------------------------------------------- the fake
+
+
+class FakeShopify:
+    """Shopify Admin GraphQL API on ``http://127.0.0.1:<ephemeral port>``.
+
+    Test-facing state (all plain attributes, inspect or mutate freely):
+
+    * ``objects``: gid -> dict; root fields with an ``id`` argument look up here.
+    * ``root``: field name -> value for root query fields without ``id`` (``shop``,
+      ``orders`` ...).
+    * ``mutation_handlers``: mutation field name -> ``handler(fake, args) -> payload``.
+    * ``requests``, ``mutations``, ``invalid_documents``: what happened.
+    * ``throttle_available``: ``currentlyAvailable`` reported in the cost extension.
+    """
+
+    def __init__(
+        self,
+        access_token: str = "shpat_test_token",
+        schema: GraphQLSchema | None = None,
+    ) -> None:
+        self.access_token = access_token
+        self.schema = schema or load_admin_schema()
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.root: dict[str, Any] = {}
+        self.mutation_handlers: dict[str, MutationHandler] = {}
+        self.throttle_available = 1990.0
+        self.requests: list[dict[str, Any]] = []
+        self.mutations: list[tuple[str, dict[str, Any]]] = []
+        self.invalid_documents: list[dict[str, Any]] = []
+        self._failures: deque[tuple[str, dict[str, Any]]] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle
+
+    def start(self) -> Self:
+        if self._server is None:
+            self._stopping.clear()
+            handler = type("Handler", (_Handler,), {"fake": self})
+            self._server = _Server(("127.0.0.1", 0), handler)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="fake-shopify", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._stopping.set()  # wakes "slow" handlers up
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeShopify is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def graphql_url(self, api_version: str = API_VERSION) -> str:
+        return f"{self.url}/admin/api/{api_version}/graphql.json"
+
+    # ---- test helpers
+
+    def add(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Store ``obj`` under its gid ``obj["id"]``; returns it for chaining."""
+        self.objects[obj["id"]] = obj
+        return obj
+
+    def fail_next(self, kind: str, count: int = 1, **kw: Any) -> None:
+        """Make the next ``count`` authenticated requests fail; queued FIFO.
+
+        kinds (keyword arguments and defaults in brackets): "429" (retry_after=2.0),
+        "throttled" (available=0.0), "500", "502", "503", "slow" (delay=3.0, then a
+        normal answer), "internal", "graphql_error" (message="Error").
+        """
+        if kind not in _FAILURE_KINDS:
+            raise ValueError(
+                f"unknown failure kind {kind!r}; expected one of {_FAILURE_KINDS}"
+            )
+        with self._lock:
+            self._failures.extend((kind, kw) for _ in range(count))
+
+    def reset(self, objects: bool = False) -> None:
+        """Forget requests, pending failures, mutations and invalid documents."""
+        with self._lock:
+            self.requests.clear()
+            self._failures.clear()
+            self.mutations.clear()
+            self.invalid_documents.clear()
+            if objects:
+                self.objects.clear()
+                self.root.clear()
+
+    # ---- request handling (called from server threads)
+
+    def _handle(self, path: str, headers: dict[str, str], raw_body: bytes) -> _Answer:
+        if not _GRAPHQL_PATH.match(path):
+            return _Answer(404, {"errors": "Not Found"})
+        if headers.get("x-shopify-access-token") != self.access_token:
+            return _Answer(401, {"errors": INVALID_TOKEN_MESSAGE})
+        try:
+            body = json.loads(raw_body or b"null")
+        except ValueError:
+            return _Answer(400, {"errors": "Invalid JSON in request body"})
+        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+            return _Answer(
+                400, {"errors": {"query": "Required parameter missing or invalid"}}
+            )
+        query, variables = body["query"], body.get("variables") or {}
+        operation_name = body.get("operationName")
+
+        with self._lock:
+            failure = self._failures.popleft() if self._failures else None
+        if failure:
+            kind, kw = failure
+            if kind == "slow":
+                self._stopping.wait(float(kw.get("delay", 3.0)))
+            else:
+                return self._failure_answer(kind, kw, query, operation_name, variables)
+
+        document, errors = _document_errors(query, self.schema)
+        if errors:
+            return self._reject(query, variables, errors, "GRAPHQL_VALIDATION_FAILED")
+        result = execute(
+            self.schema,
+            document,
+            variable_values=variables,
+            operation_name=operation_name,
+            field_resolver=self._resolve,
+            type_resolver=_resolve_type,
+        )
+        if result.errors and all(error.path is None for error in result.errors):
+            # Request-level errors (bad variables, unknown operationName): the client's
+            # fault like a validation error; field errors (path set) stay in the answer.
+            return self._reject(query, variables, result.errors, "INVALID_VARIABLE")
+        payload = result.formatted
+        cost = _estimate_cost(document, operation_name, variables)
+        payload["extensions"] = {
+            "cost": self._cost(cost, cost, self.throttle_available)
+        }
+        return _Answer(200, payload)
+
+    def _reject(
+        self, query: str, variables: dict, errors: list[GraphQLError], code: str
+    ) -> _Answer:
+        formatted = [{**e.formatted, "extensions": {"code": code}} for e in errors]
+        with self._lock:
+            self.invalid_documents.append(
+                {
+                    "query": query,
+                    "variables": variables,
+                    "errors": [e.message for e in errors],
+                }
+            )
+        return _Answer(200, {"errors": formatted})
+
+    def _failure_answer(
+        self,
+        kind: str,
+        kw: dict,
+        query: str,
+        operation_name: str | None,
+        variables: dict,
+    ) -> _Answer:
+        if kind == "429":
+            retry_after = str(float(kw.get("retry_after", 2.0)))
+            return _Answer(
+                429, {"errors": RATE_LIMIT_MESSAGE}, {"Retry-After": retry_after}
+            )
+        if kind == "throttled":
+            try:
+                cost = _estimate_cost(parse(query), operation_name, variables)
+            except GraphQLError:
+                cost = 1
+            extensions = {
+                "cost": self._cost(cost, None, float(kw.get("available", 0.0)))
+            }
+            error = {"message": "Throttled", "extensions": {"code": "THROTTLED"}}
+            return _Answer(200, {"errors": [error], "extensions": extensions})
+        if kind in ("500", "502", "503"):
+            text = {"500": "Internal Server Error", "502": "Bad Gateway"}.get(
+                kind, "Service Unavailable"
+            )
+            html = f"<html><body><h1>{kind} {text}</h1></body></html>"
+            return _Answer(
+                int(kind), html, {"Content-Type": "text/html; charset=utf-8"}
+            )
+        if kind == "internal":
+            error = {
+                "message": INTERNAL_ERROR_MESSAGE,
+                "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            }
+            return _Answer(200, {"errors": [error]})
+        # "graphql_error": a bare GraphQL error, as for anything Shopify did not expect.
+        return _Answer(200, {"errors": [{"message": kw.get("message", "Error")}]})
+
+    @staticmethod
+    def _cost(requested: int, actual: int | None, available: float) -> dict[str, Any]:
+        return {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": {
+                "maximumAvailable": 2000.0,
+                "currentlyAvailable": available,
+                "restoreRate": 100.0,
+            },
+        }
+
+    def _resolve(self, parent: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        """Resolver of every field: root lookups, mutations, dict keys, connections."""
+        name = info.field_name  # the schema name, so aliases work for free
+        if info.parent_type is info.schema.mutation_type:
+            with self._lock:
+                self.mutations.append((name, args))
+            handler = self.mutation_handlers.get(name)
+            if handler is None:
+                raise GraphQLError(
+                    f"FakeShopify: no handler registered for mutation {name!r}"
+                )
+            return handler(self, args)
+        if info.parent_type is info.schema.query_type:
+            if name == "nodes" and "ids" in args:
+                return [self.objects.get(i) for i in args["ids"]]
+            # Any root field taking an id (order, customer, node, inventoryItem ...).
+            value = (
+                self.objects.get(args["id"]) if "id" in args else self.root.get(name)
+            )
+        else:
+            value = parent.get(name) if isinstance(parent, dict) else None
+
+        field = info.parent_type.fields[name]
+        # Fixtures may reference shared objects by gid instead of nesting a copy.
+        is_object = is_composite_type(get_named_type(field.type))
+        if is_object and isinstance(value, str) and value.startswith("gid://"):
+            value = self.objects.get(value)
+        if get_named_type(field.type).name.endswith("Connection"):
+            if isinstance(value, list):
+                value = {"nodes": value}
+            if isinstance(value, dict) and isinstance(value.get("nodes"), list):
+                value = _page(value, args)
+        return value
+
+
+def _resolve_type(
+    value: Any, info: GraphQLResolveInfo, abstract_type: Any
+) -> str | None:
+    """Concrete type of an interface/union value: ``__typename``, else the gid."""
+    if not isinstance(value, dict):
+        return None
+    if value.get("__typename"):
+        return value["__typename"]
+    match = _GID.match(str(value.get("id", "")))
+    return match["kind"] if match else None
+
+
+class _Answer:
+    """HTTP answer: status, JSON-able body (or text) and extra headers."""
+
+    def __init__(
+        self, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out and hung up ("slow") is expected; keep output quiet.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeShopify  # set on the per-server subclass
+    server_version = "FakeShopify/1.0"
+
+    def do_POST(self) -> None:
+        raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        answer = self.fake._handle(self.path, headers, raw_body)
+        self._record(raw_body, answer)
+        self._send(answer)
+
+    def do_GET(self) -> None:
+        answer = _Answer(404, {"errors": "Not Found"})
+        self._record(b"", answer)
+        self._send(answer)
+
+    def _record(self, raw_body: bytes, answer: _Answer) -> None:
+        try:
+            body = json.loads(raw_body or b"null")
+        except ValueError:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        entry = {
+            "time": time.time(),
+            "method": self.command,
+            "path": self.path,
+            "query": body.get("query"),
+            "variables": body.get("variables"),
+            "operation_name": body.get("operationName"),
+            "headers": dict(self.headers.items()),
+            "status": answer.status,
+            "response": answer.body,
+        }
+        with self.fake._lock:
+            self.fake.requests.append(entry)
+
+    def _send(self, answer: _Answer) -> None:
+        if isinstance(answer.body, str):
+            data = answer.body.encode()
+            content_type = "text/plain; charset=utf-8"
+        else:
+            data = json.dumps(answer.body).encode()
+            content_type = "application/json; charset=utf-8"
+        try:
+            self.send_response(answer.status)
+            self.send_header(
+                "Content-Type", answer.headers.pop("Content-Type", content_type)
+            )
+            self.send_header("Content-Length", str(len(data)))
+            match = _GRAPHQL_PATH.match(self.path)
+            if match:
+                self.send_header("X-Shopify-API-Version", match["version"])
+            for key, value in answer.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (read timeout); nothing to answer to
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # tests read fake.requests instead of stderr noise
