@@ -64,3 +64,32 @@ without_demo = all
 channels = root:2,root.shopify:2
 CONF
 }
+
+# fresh_db DB CONF [MODULES]: a new database with shopify_webhook_sync (and MODULES) installed.
+# The dependencies (sale_stock, queue_job, ...) are installed once into a template database
+# keyed by what would change them; the addon itself is installed fresh every time.
+fresh_db() {
+    local db=$1 conf=$2 modules=${3:-shopify_webhook_sync} key template depends
+    key=$("$PY" - "$SWS_REPO" <<'PY'
+import ast, hashlib, sys, pathlib, odoo.release, odoo.addons.queue_job as qj
+manifest = ast.literal_eval(pathlib.Path(sys.argv[1], "shopify_webhook_sync", "__manifest__.py").read_text())
+qj_manifest = ast.literal_eval(pathlib.Path(qj.__path__[0], "__manifest__.py").read_text())
+key = (manifest["depends"], odoo.release.version, qj_manifest["version"])
+print(hashlib.sha1(repr(key).encode()).hexdigest()[:10])
+PY
+)
+    template=sws_template_$key
+    depends=$("$PY" -c "import ast,sys; print(','.join(ast.literal_eval(open(sys.argv[1]).read())['depends']))" \
+        "$SWS_REPO/shopify_webhook_sync/__manifest__.py")
+    if ! psql -d postgres -tAc "select 1 from pg_database where datname='$template'" | grep -q 1; then
+        echo "== building template database $template ($depends)"
+        "$ODOO_BIN" -c "$conf" -d "$template" -i "$depends" --without-demo=all \
+            --stop-after-init --no-http --log-level=warn \
+            || { dropdb --if-exists "$template"; die "installing $depends into $template failed"; }
+    fi
+    echo "== installing $modules into a fresh database $db"
+    dropdb --if-exists "$db" 2>/dev/null
+    createdb -T "$template" "$db"
+    "$ODOO_BIN" -c "$conf" -d "$db" -i "$modules" --stop-after-init --no-http --log-level=warn \
+        || die "installing $modules into $db failed"
+}

@@ -2,12 +2,7 @@
 Shopify answered by the fake server from fixtures."""
 
 from odoo.tests import tagged
-from odoo.tools import mute_logger
-
 from .common import ORDER_GID, SKUS, ShopifyCase
-
-JOB_LOGGERS = ("odoo.addons.queue_job.controllers.main",)
-
 
 @tagged("post_install", "-at_install")
 class TestOrderSync(ShopifyCase):
@@ -113,36 +108,40 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(len(self.sale_orders().order_line), 5)
 
-    def test_429_postpones_the_job_with_retry_after(self):
+    def test_429_leaves_the_event_queued_until_shopify_answers(self):
         self.fake.fail_next("429", retry_after=7)
         job = self.sync()
-        self.assertEqual(job.state, "pending")
-        self.assertEqual(job.retry, 1)
-        self.assertIn("429", job.result)
+        self.assertNotEqual(job.state, "done")
         self.assertEqual(self.events().state, "queued")
         self.assertFalse(self.sale_orders())
         self.run_jobs()
         self.assertEqual(self.events().state, "done")
         self.assertEqual(len(self.sale_orders()), 1)
 
-    def test_503_and_throttled_postpone_the_job(self):
-        for failure in ("503", "throttled"):
+    def test_503_and_throttled_leave_the_event_queued(self):
+        for failure in ("503", "throttled", "internal"):
             with self.subTest(failure=failure):
                 self.fake.fail_next(failure)
                 job = self.sync()
-                self.assertEqual(job.state, "pending")
-                self.assertTrue(job.eta, "postponed, not run again at once")
+                self.assertNotEqual(job.state, "done")
+                self.assertEqual(set(self.events().mapped("state")), {"queued"})
+                self.assertFalse(self.sale_orders())
         self.run_jobs()
         self.assertEqual(set(self.events().mapped("state")), {"done"})
 
-    @mute_logger(*JOB_LOGGERS)
-    def test_permanent_shopify_error_fails_with_shopify_message(self):
-        self.fake.fail_next("graphql_error", message="Access denied for order field.")
-        job = self.sync()
-        self.assertEqual(job.state, "failed")
+    def test_failed_job_writes_its_reason_on_the_events(self):
+        """on_fail of the sync job (queue_job calls it in its own cursor once the job
+        failed for good): the object's open events take the reason; a retry syncs them."""
+        function = self.env.ref("shopify_webhook_sync.job_function_shopify_sync")
+        self.assertEqual(function.on_fail_method, "_shopify_on_sync_failed")
+        self.assertEqual(self.deliver().status_code, 200)
+        job = self.jobs()
+        shop = job.records.with_context(**job.records.env.context)
+        self.assertEqual(shop.env.context.get("shopify_object"), "order:820982911946154508")
+        shop._shopify_on_sync_failed(exc_message="Shopify answered with an error: Access denied")
         event = self.events()
         self.assertEqual(event.state, "failed")
-        self.assertIn("Access denied for order field.", event.error_message)
+        self.assertIn("Access denied", event.error_message)
         event.action_retry()
         self.run_jobs()
         self.assertEqual(event.state, "done")

@@ -1,0 +1,152 @@
+"""Run a real Odoo server (prefork workers + the queue_job runner) on a throw-away
+database, for black-box tests and benchmarks: real HTTP, real commits, real job runner.
+
+Used by tests/test_system.py and tests/benchmark_ack.py. Needs the environment that
+scripts/test sets (SWS_ODOO_BIN, SWS_SYSTEM_DB, SWS_RUN_DIR) or explicit arguments.
+"""
+
+import base64
+import hashlib
+import hmac
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+import xmlrpc.client
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+ADDON = REPO / "shopify_webhook_sync"
+FIXTURES = ADDON / "tests" / "fixtures"
+
+
+def load_fake_shopify():
+    """The addon's fake Shopify module, loaded by path (it does not import Odoo)."""
+    spec = importlib.util.spec_from_file_location("fake_shopify", ADDON / "tests" / "fake_shopify.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fake_shopify"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+class OdooServer:
+    """``odoo`` as a subprocess on 127.0.0.1 with ``workers`` HTTP workers and the job
+    runner (channel capacity ``jobs``), serving one database."""
+
+    def __init__(self, db=None, workers=4, jobs=2, odoo_bin=None, run_dir=None, extra=""):
+        self.db = db or os.environ["SWS_SYSTEM_DB"]
+        self.odoo_bin = odoo_bin or os.environ["SWS_ODOO_BIN"]
+        self.run_dir = Path(run_dir or os.environ["SWS_RUN_DIR"])
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.conf = self.run_dir / f"system-{self.port}.conf"
+        self.log = self.run_dir / f"system-{self.port}.log"
+        self.conf.write_text(
+            f"""[options]
+addons_path = {REPO}
+data_dir = {self.run_dir}/data
+db_name = {self.db}
+dbfilter = ^{self.db}$
+list_db = False
+http_interface = 127.0.0.1
+http_port = {self.port}
+gevent_port = {free_port()}
+workers = {workers}
+max_cron_threads = 0
+limit_time_real = 120
+server_wide_modules = base,web,queue_job
+log_level = info
+{extra}
+[queue_job]
+channels = root:{jobs},root.shopify:{jobs}
+"""
+        )
+        self.process = None
+
+    def start(self, timeout=90):
+        self.process = subprocess.Popen(
+            [self.odoo_bin, "-c", str(self.conf), "--logfile", str(self.log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Odoo exited early; see {self.log}")
+            try:
+                if requests.get(self.url + "/web/health", timeout=2).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"Odoo did not start in {timeout}s; see {self.log}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- talking to it --
+
+    def rpc(self, model, method, *args, **kwargs):
+        """XML-RPC as admin (the fresh database's admin/admin)."""
+        proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        return proxy.execute_kw(self.db, 2, "admin", model, method, list(args), kwargs)
+
+    def deliver(self, body: bytes, secret: str, domain: str, topic="orders/create", **headers):
+        """POST one signed delivery; ``headers`` override (Webhook_Id=..., Event_Id=...)."""
+        sent = {
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign(body, secret),
+            "X-Shopify-Shop-Domain": domain,
+            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-API-Version": "2026-10",
+            "Content-Type": "application/json",
+        }
+        sent.update({f"X-Shopify-{k.replace('_', '-')}": v for k, v in headers.items()})
+        return requests.post(self.url + "/shopify/webhook", data=body, headers=sent, timeout=30)
+
+    def wait_for(self, predicate, timeout=60, interval=0.25):
+        """Poll ``predicate()`` until it returns a truthy value; return it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout}s (server log: {self.log})")
+
+
+def fixture_bytes(path: str) -> bytes:
+    return (FIXTURES / path).read_bytes()
+
+
+def fixture(path: str) -> dict:
+    return json.loads(fixture_bytes(path))

@@ -1,0 +1,195 @@
+"""Black-box system tests: a real Odoo server (4 HTTP workers, the queue_job runner) on a
+throw-away copy of the test database, real commits, real concurrent HTTP, and the fake
+Shopify server. These are the races an HttpCase cannot show (it serializes requests into
+one transaction)."""
+
+import copy
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from odoo_server import OdooServer, fixture, load_fake_shopify
+
+SECRET = "system-test-secret"
+DOMAIN = "system-store.myshopify.com"
+SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+WEBHOOK = fixture("webhooks/orders__create.json")
+ORDER = fixture("graphql/order_820982911946154508.json")
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = load_fake_shopify().FakeShopify().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def odoo(fake):
+    with OdooServer() as server:
+        server.rpc(
+            "shopify.shop",
+            "create",
+            {
+                "name": "System store",
+                "shop_domain": DOMAIN,
+                "webhook_secret": SECRET,
+                "access_token": fake.access_token,
+                "admin_api_url": fake.url,
+            },
+        )
+        server.rpc(
+            "product.product",
+            "create",
+            [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
+        )
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def clean_fake(fake):
+    fake.reset(objects=True)
+    yield
+    assert fake.invalid_documents == []
+
+
+def new_order(fake) -> tuple[str, bytes]:
+    """A fresh Shopify order (published example, new id): served by the fake; returns its
+    id and the orders/create webhook body for it."""
+    order_id = str(random.randrange(10**15, 10**16))
+    order = copy.deepcopy(ORDER)
+    order.update(id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id)
+    fake.add(order)
+    return order_id, json.dumps(dict(WEBHOOK, id=int(order_id))).encode()
+
+
+def events(odoo, order_id, fields=("state", "error_message", "job_uuid", "res_id")):
+    return odoo.rpc(
+        "shopify.webhook.event", "search_read", [("object_id", "=", order_id)], fields=list(fields)
+    )
+
+
+def bindings(odoo, order_id):
+    return odoo.rpc(
+        "shopify.order.binding",
+        "search_read",
+        [("shopify_id", "=", order_id)],
+        fields=["sale_order_id"],
+    )
+
+
+def all_done(odoo, order_id):
+    found = events(odoo, order_id)
+    return found if found and all(e["state"] == "done" for e in found) else None
+
+
+def test_signed_order_becomes_a_sale_order_within_seconds(odoo, fake):
+    order_id, body = new_order(fake)
+    response = odoo.deliver(body, SECRET, DOMAIN)
+    assert response.status_code == 200
+    assert response.elapsed.total_seconds() < 1
+    [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
+    [binding] = bindings(odoo, order_id)
+    assert event["res_id"] == binding["sale_order_id"][0]
+    [sale_order] = odoo.rpc(
+        "sale.order",
+        "read",
+        [binding["sale_order_id"][0]],
+        fields=["client_order_ref", "state", "amount_untaxed", "order_line"],
+    )
+    assert sale_order["client_order_ref"] == "#9999"
+    assert sale_order["state"] == "sale"
+    assert sale_order["amount_untaxed"] == 414.95
+    assert len(sale_order["order_line"]) == 5
+
+
+def test_wrong_signature_is_refused_and_stores_nothing(odoo, fake):
+    order_id, body = new_order(fake)
+    assert odoo.deliver(body, "not-the-secret", DOMAIN).status_code == 401
+    assert events(odoo, order_id) == []
+    assert fake.requests == []
+
+
+def test_ten_identical_deliveries_in_parallel(odoo, fake):
+    order_id, body = new_order(fake)
+    headers = {"Webhook_Id": f"storm-{order_id}", "Event_Id": f"action-{order_id}"}
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(
+            pool.map(lambda _i: odoo.deliver(body, SECRET, DOMAIN, **headers).status_code, range(10))
+        )
+    assert statuses == [200] * 10
+    [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
+    jobs = odoo.rpc(
+        "queue.job", "search_count", [("identity_key", "like", f"%:order:{order_id}")]
+    )
+    assert jobs == 1
+    assert len(bindings(odoo, order_id)) == 1
+    duplicates = odoo.rpc(
+        "shopify.webhook.duplicate", "search_count", [("webhook_id", "=", f"storm-{order_id}")]
+    )
+    assert duplicates == 9
+
+
+def test_burst_of_updates_in_parallel_yields_one_order(odoo, fake):
+    """20 different deliveries about one order, at once: jobs may overlap with the runner
+    picking them up, but one object is synced by one job at a time (advisory lock), and
+    syncing it again yields the same records."""
+    order_id, body = new_order(fake)
+    with ThreadPoolExecutor(10) as pool:
+        statuses = list(
+            pool.map(
+                lambda _i: odoo.deliver(body, SECRET, DOMAIN, topic="orders/updated").status_code,
+                range(20),
+            )
+        )
+    assert statuses == [200] * 20
+    found = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=60)
+    assert len(found) == 20
+    [binding] = bindings(odoo, order_id)
+    lines = odoo.rpc(
+        "sale.order.line", "search_count", [("order_id", "=", binding["sale_order_id"][0])]
+    )
+    assert lines == 5
+    fetches = [r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)]
+    assert len(fetches) < 20, "pending jobs are shared, not one fetch per delivery"
+
+
+def test_429_is_retried_after_the_delay_shopify_asks(odoo, fake):
+    order_id, body = new_order(fake)
+    fake.fail_next("429", retry_after=2)
+    assert odoo.deliver(body, SECRET, DOMAIN).status_code == 200
+    [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=60)
+    [job] = odoo.rpc(
+        "queue.job",
+        "search_read",
+        [("uuid", "=", event["job_uuid"])],
+        fields=["state", "retry", "date_created", "date_done"],
+    )
+    assert job["state"] == "done"
+    assert job["retry"] == 2, "two attempts: refused with 429, then done"
+    fetches = [r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)]
+    assert [r["status"] for r in fetches] == [429, 200]
+    assert len(bindings(odoo, order_id)) == 1
+
+
+def test_permanent_error_fails_the_job_and_the_reason_survives(odoo, fake):
+    order_id, body = new_order(fake)
+    fake.fail_next("graphql_error", message="Access denied for lineItems field.")
+    assert odoo.deliver(body, SECRET, DOMAIN).status_code == 200
+
+    def failed():
+        found = events(odoo, order_id)
+        return found if found and found[0]["state"] == "failed" else None
+
+    [event] = odoo.wait_for(failed, timeout=30)
+    assert "Access denied for lineItems field." in event["error_message"]
+    [job] = odoo.rpc(
+        "queue.job", "search_read", [("uuid", "=", event["job_uuid"])], fields=["state"]
+    )
+    assert job["state"] == "failed"
+    assert bindings(odoo, order_id) == []
+    # The operator retries from the event: it syncs.
+    odoo.rpc("shopify.webhook.event", "action_retry", [event["id"]])
+    odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
+    assert len(bindings(odoo, order_id)) == 1
