@@ -47,10 +47,15 @@ def sign(body: bytes, secret: str) -> str:
 
 class OdooServer:
     """``odoo`` as a subprocess on 127.0.0.1 with ``workers`` HTTP workers and the job
-    runner (channel capacity ``jobs``), serving one database."""
+    runner (channel capacity ``jobs``), serving one database. ``addons_path``: the
+    directories holding addons (default: this repository)."""
 
-    def __init__(self, db=None, workers=4, jobs=2, odoo_bin=None, run_dir=None, extra=""):
+    def __init__(
+        self, db=None, workers=4, jobs=2, odoo_bin=None, run_dir=None, extra="", addons_path=None
+    ):
         self.db = db or os.environ["SWS_SYSTEM_DB"]
+        self.workers, self.jobs = workers, jobs
+        self.addons_path = ",".join(str(path) for path in (addons_path or [REPO]))
         self.odoo_bin = odoo_bin or os.environ["SWS_ODOO_BIN"]
         self.run_dir = Path(run_dir or os.environ["SWS_RUN_DIR"])
         self.port = free_port()
@@ -59,7 +64,7 @@ class OdooServer:
         self.log = self.run_dir / f"system-{self.port}.log"
         self.conf.write_text(
             f"""[options]
-addons_path = {REPO}
+addons_path = {self.addons_path}
 data_dir = {self.run_dir}/data
 db_name = {self.db}
 dbfilter = ^{self.db}$

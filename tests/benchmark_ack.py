@@ -1,0 +1,419 @@
+"""Ack latency of signed Shopify deliveries: a benchmark, not a test (scripts/benchmark).
+
+One real Odoo server (prefork workers + the queue_job runner) serves three variants, measured
+from the client side in ONE run, interleaved in rounds so that they share the noise of a
+shared machine:
+
+* ours:   POST /shopify/webhook          verify, record, enqueue, answer (this addon);
+* bare:   GET  /web/health               Odoo's own no-op route: the floor of any Odoo route;
+* inline: POST /shopify/webhook/inline   the same checks, then fetch the order from Shopify
+                                         and build the sale order inside the request
+                                         (tests/benchmark_addons/shopify_webhook_inline).
+
+Every delivery to ours and inline is about a new Shopify order, so both do real work. The
+fake Shopify runs in a child process (its GraphQL execution must not hold this process's
+GIL while the client threads time requests). Results: a Markdown table on stdout and in
+README.md between <!-- benchmark:start --> and <!-- benchmark:end -->.
+
+Needs SWS_SYSTEM_DB (a database with shopify_webhook_sync and shopify_webhook_inline
+installed), SWS_ODOO_BIN and SWS_RUN_DIR, like tests/odoo_server.py.
+"""
+
+import argparse
+import copy
+import datetime
+import json
+import multiprocessing
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg2
+import requests
+from odoo_server import REPO, OdooServer, fixture, load_fake_shopify, sign
+
+SECRET = "benchmark-secret"
+DOMAIN = "bench-store.myshopify.com"
+SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+WEBHOOK = fixture("webhooks/orders__create.json")
+ORDER = fixture("graphql/order_820982911946154508.json")
+BENCH_ADDONS = REPO / "tests" / "benchmark_addons"
+README = REPO / "README.md"
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+VARIANTS = ("ours", "bare", "inline")
+PATHS = {"ours": "/shopify/webhook", "bare": "/web/health", "inline": "/shopify/webhook/inline"}
+# concurrency -> rounds, and requests per variant over all rounds (inline is ~100x slower).
+PLAN = {
+    1: (10, {"ours": 200, "bare": 200, "inline": 30}),
+    20: (5, {"ours": 400, "bare": 400, "inline": 100}),
+}
+TARGET_BARE, TARGET_INLINE = 1.5, 0.05
+REQUEST_TIMEOUT = 100  # seconds; Odoo's limit_time_real is 120
+
+
+# -- the fake Shopify, in a child process --------------------------------------------------
+
+
+def _serve_fake(conn, orders):
+    fake = load_fake_shopify().FakeShopify().start()
+    for order in orders:
+        fake.add(order)
+    conn.send((fake.url, fake.access_token))
+    try:
+        while conn.recv() == "stats":
+            conn.send(
+                {"requests": len(fake.requests), "invalid": len(fake.invalid_documents)}
+            )
+    except EOFError:
+        pass
+    fake.stop()
+
+
+class FakeShopifyProcess:
+    def __init__(self, order_ids):
+        orders = []
+        for order_id in order_ids:
+            order = copy.deepcopy(ORDER)
+            order.update(id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id)
+            orders.append(order)
+        self.conn, child = multiprocessing.Pipe()
+        ctx = multiprocessing.get_context("fork")  # before any thread of ours exists
+        self.process = ctx.Process(target=_serve_fake, args=(child, orders), daemon=True)
+        self.process.start()
+        if not self.conn.poll(120):
+            raise RuntimeError("the fake Shopify did not start within 120 s")
+        self.url, self.access_token = self.conn.recv()
+
+    def stats(self):
+        self.conn.send("stats")
+        if not self.conn.poll(30):
+            raise RuntimeError("the fake Shopify does not answer")
+        return self.conn.recv()
+
+    def stop(self):
+        self.conn.send("stop")
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
+def delivery(order_id):
+    """Body and headers of a new, signed orders/create delivery about ``order_id``."""
+    body = json.dumps(dict(WEBHOOK, id=int(order_id))).encode()
+    headers = {
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Hmac-Sha256": sign(body, SECRET),
+        "X-Shopify-Shop-Domain": DOMAIN,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-API-Version": "2026-10",
+        "Content-Type": "application/json",
+    }
+    return body, headers
+
+
+class Client:
+    """Times requests from ``concurrency`` threads, each with its own requests.Session."""
+
+    def __init__(self, base_url, concurrency):
+        self.base_url = base_url
+        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="bench")
+        self.local = threading.local()
+
+    def _send(self, task):
+        variant, prepared = task
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        url = self.base_url + PATHS[variant]
+        start = time.perf_counter()
+        if prepared is None:
+            response = session.get(url, timeout=REQUEST_TIMEOUT)
+        else:
+            body, headers = prepared
+            response = session.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT)
+        elapsed = time.perf_counter() - start
+        return elapsed, response.status_code, response.text[:300]
+
+    def run(self, variant, prepared):
+        """Send one request per item of ``prepared`` (None for a GET); latencies in ms."""
+        results = list(self.pool.map(self._send, [(variant, p) for p in prepared]))
+        bad = [(status, text) for _e, status, text in results if status != 200]
+        if variant == "inline":
+            bad += [(s, t) for _e, s, t in results if s == 200 and not t.startswith("sale.order,")]
+        if bad:
+            sys.exit(f"FAILED: {len(bad)} of {len(results)} {variant} requests: {bad[:3]}")
+        return [elapsed * 1000 for elapsed, _s, _t in results]
+
+    def close(self):
+        self.pool.shutdown()
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+def wait_until(predicate, timeout, interval=1.0):
+    """Poll ``predicate()`` for at most ``timeout`` s; return its last value."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+def jobs_left(server):
+    states = ("wait_dependencies", "pending", "enqueued", "started")
+    return server.rpc("queue.job", "search_count", [("state", "in", states)])
+
+
+def built(server, order_ids):
+    return server.rpc("shopify.order.binding", "search_count", [("shopify_id", "in", order_ids)])
+
+
+def setup_shop(server, fake):
+    server.rpc(
+        "shopify.shop",
+        "create",
+        {
+            "name": "Benchmark store",
+            "shop_domain": DOMAIN,
+            "webhook_secret": SECRET,
+            "access_token": fake.access_token,
+            "admin_api_url": fake.url,
+        },
+    )
+    server.rpc(
+        "product.product",
+        "create",
+        [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
+    )
+
+
+def warm_up(server, ids):
+    """Every worker loads its registry and runs every route once; the customer exists."""
+    one = Client(server.url, 1)
+    one.run("inline", [delivery(next(ids))])  # creates the customer, no race on it later
+    one.close()
+    for concurrency, count in ((4, 12), (8, 24)):
+        client = Client(server.url, concurrency)
+        for variant in VARIANTS:
+            n = count // 3 if variant == "inline" else count
+            client.run(variant, [delivery(next(ids)) if variant != "bare" else None for _ in range(n)])
+        client.close()
+    if not wait_until(lambda: jobs_left(server) == 0, 180, 2):
+        sys.exit("FAILED: the warm-up's jobs were not done within 180 s")
+
+
+def measure(server, ids, scale):
+    latencies = {}
+    ours_ids = []
+    for concurrency, (rounds, totals) in PLAN.items():
+        client = Client(server.url, concurrency)
+        for r in range(rounds):
+            for variant in VARIANTS[r % 3 :] + VARIANTS[: r % 3]:
+                n = max(1, round(totals[variant] * scale / rounds))
+                if variant == "bare":
+                    prepared = [None] * n
+                else:
+                    batch = [next(ids) for _ in range(n)]
+                    prepared = [delivery(order_id) for order_id in batch]
+                    if variant == "ours":
+                        ours_ids += batch
+                latencies.setdefault((concurrency, variant), []).extend(
+                    client.run(variant, prepared)
+                )
+            print(f"   c={concurrency} round {r + 1}/{rounds} done", flush=True)
+        client.close()
+    return latencies, ours_ids
+
+
+def percentile(values, q):
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def summarize(latencies):
+    stats = {}
+    for key, values in latencies.items():
+        stats[key] = {
+            "n": len(values),
+            "mean": statistics.fmean(values),
+            "p50": statistics.median(values),
+            "p99": percentile(values, 99),
+        }
+    return stats
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def machine(server):
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    common = xmlrpc.client.ServerProxy(f"{server.url}/xmlrpc/2/common")
+    with psycopg2.connect(dbname=server.db) as cnx, cnx.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg_version = cr.fetchone()[0]
+    cnx.close()
+    return {
+        "CPU": f"{cpu}, {os.cpu_count()} cores",
+        "RAM": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "Odoo": common.version()["server_version"],
+        "PostgreSQL": pg_version,
+        "Server": f"workers = {server.workers}, queue_job channels = root:{server.jobs},"
+        f"root.shopify:{server.jobs}, max_cron_threads = 0, log_level = info",
+    }
+
+
+def report(stats, info, extra):
+    lines = [
+        "| Senders | Variant | Requests | Mean ms | p50 ms | p99 ms | ours ÷ this, p50 | ours ÷ this, p99 |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    verdicts = []
+    for concurrency in PLAN:
+        ours = stats[concurrency, "ours"]
+        for variant in VARIANTS:
+            s = stats[concurrency, variant]
+            lines.append(
+                f"| {concurrency} | {variant} `{PATHS[variant]}` | {s['n']} | {s['mean']:.1f} "
+                f"| {s['p50']:.1f} | {s['p99']:.1f} | {ours['p50'] / s['p50']:.2f}× "
+                f"| {ours['p99'] / s['p99']:.3f}× |"
+            )
+        vs_bare = ours["p99"] / stats[concurrency, "bare"]["p99"]
+        vs_inline = ours["p99"] / stats[concurrency, "inline"]["p99"]
+        verdicts.append(
+            f"- {concurrency} sender{'s' if concurrency > 1 else ''}: ours p99 = "
+            f"{vs_bare:.2f}× bare (target ≤ {TARGET_BARE}×: "
+            f"**{'met' if vs_bare <= TARGET_BARE else 'not met'}**), "
+            f"{vs_inline:.3f}× inline (target ≤ {TARGET_INLINE}×: "
+            f"**{'met' if vs_inline <= TARGET_INLINE else 'not met'}**)."
+        )
+    table = "\n".join(lines)
+    machine_lines = "\n".join(f"| {key} | {value} |" for key, value in info.items())
+    text = f"""Ack latency of signed `orders/create` deliveries, measured by `scripts/benchmark`
+(`tests/benchmark_ack.py`) on {extra['date']}: one Odoo server on 127.0.0.1, three
+variants measured in the same run and interleaved in rounds (their order rotates each round),
+so that they share the noise of the machine. Latency is client-side (connect to last byte,
+Odoo closes the connection after each answer), with 1 and then 20 concurrent senders.
+
+- **ours**: `POST /shopify/webhook` verifies the signature, records the event, enqueues the
+  sync job and answers; the job runner builds the sale order afterwards.
+- **bare**: `GET /web/health`, Odoo's own no-op route (`auth="none"`, no session saved), served
+  with the database like ours: the floor of any Odoo route on this server.
+- **inline**: `POST /shopify/webhook/inline` (`tests/benchmark_addons/shopify_webhook_inline`)
+  makes the same checks, then fetches the order and builds and confirms the sale order inside
+  the request, as an integration without a job queue does.
+
+Every delivery to ours and inline is about a new order (5 lines), so both do the full work.
+Shopify is the tests' fake Admin API on 127.0.0.1 (it answers in milliseconds, where the real
+one takes 100 ms or more), so inline's latency here is a lower bound. The jobs of ours
+deliveries run while the rounds go on, on 2 of the 4 HTTP workers, so every variant is
+measured beside that background work.
+
+{table}
+
+{chr(10).join(verdicts)}
+
+The job runner had built {extra['built']} of the {extra['ours_total']} sale orders of ours
+deliveries {extra['built_after']:.0f} s after the last delivery{extra['jobs_note']}.
+Load average before / after the run: {extra['load_before']} / {extra['load_after']}.
+
+| Machine | |
+|---|---|
+{machine_lines}"""
+    return table, text
+
+
+def write_readme(text, path=README):
+    """Replace the block between the markers (inclusive), or append a Performance section;
+    nothing else of the file is touched (it is re-read right before writing)."""
+    block = f"{START}\n{text}\n{END}"
+    current = path.read_text() if path.exists() else ""
+    if START in current and END in current.split(START, 1)[1]:
+        head, rest = current.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        path.write_text(head + block + tail)
+    else:
+        sep = "" if not current or current.endswith("\n\n") else ("\n" if current.endswith("\n") else "\n\n")
+        path.write_text(f"{current}{sep}## Performance\n\n{block}\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="request counts × this")
+    parser.add_argument("--no-readme", action="store_true", help="only print the table")
+    args = parser.parse_args()
+
+    # One new order per ours/inline delivery (warm-up included), with room to spare.
+    need = 100 + 2 * max(args.scale, 1) * sum(sum(t.values()) for _r, t in PLAN.values())
+    base = random.randrange(10**15, 9 * 10**15)
+    order_ids = [str(base + i) for i in range(int(need))]
+    ids = iter(order_ids)
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+
+    print("== fake Shopify (child process)", flush=True)
+    fake = FakeShopifyProcess(order_ids)
+    try:
+        server = OdooServer(addons_path=[REPO, BENCH_ADDONS])
+        print(f"== Odoo on {server.url} (log {server.log})", flush=True)
+        with server:
+            setup_shop(server, fake)
+            print("== warm-up", flush=True)
+            warm_up(server, ids)
+            print("== measuring", flush=True)
+            latencies, ours_ids = measure(server, ids, args.scale)
+            last_delivery = time.monotonic()
+            print("== waiting (at most 120 s) for the jobs of ours deliveries", flush=True)
+            wait_until(lambda: built(server, ours_ids) == len(ours_ids), 120, 2)
+            count = built(server, ours_ids)
+            built_after = time.monotonic() - last_delivery
+            failed = server.rpc("queue.job", "search_count", [("state", "=", "failed")])
+            left = jobs_left(server)
+            info = machine(server)
+        fake_stats = fake.stats()
+    finally:
+        fake.stop()
+    if fake_stats["invalid"]:
+        sys.exit(f"FAILED: the fake Shopify refused {fake_stats['invalid']} GraphQL documents")
+
+    notes = []
+    if left:
+        notes.append(f"{left} jobs still waiting")
+    if failed:
+        notes.append(f"{failed} jobs failed")
+    extra = {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "built": count,
+        "ours_total": len(ours_ids),
+        "built_after": built_after,
+        "jobs_note": f" ({', '.join(notes)})" if notes else " (no job failed)",
+        "load_before": " ".join(load_before),
+        "load_after": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
+    table, text = report(summarize(latencies), info, extra)
+    print(text)
+    if not args.no_readme:
+        write_readme(text)
+        print(f"== written to {README}")
+
+
+if __name__ == "__main__":
+    main()
