@@ -42,7 +42,13 @@ from odoo_server import REPO, OdooServer, fixture, load_fake_shopify, sign
 
 SECRET = "benchmark-secret"
 DOMAIN = "bench-store.myshopify.com"
-SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+SKUS = [
+    "SKU2006-001",
+    "LENS-PROTECT-2YR",
+    "CASE-LEATHER-PREM",
+    "SKU2006-020",
+    "SKU2006-035",
+]
 WEBHOOK = fixture("webhooks/orders__create.json")
 ORDER = fixture("graphql/order_820982911946154508.json")
 BENCH_ADDONS = REPO / "tests" / "benchmark_addons"
@@ -50,7 +56,11 @@ README = REPO / "README.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
 
 VARIANTS = ("ours", "bare", "inline")
-PATHS = {"ours": "/shopify/webhook", "bare": "/web/health", "inline": "/shopify/webhook/inline"}
+PATHS = {
+    "ours": "/shopify/webhook",
+    "bare": "/web/health",
+    "inline": "/shopify/webhook/inline",
+}
 # concurrency -> rounds, and requests per variant over all rounds (inline is ~100x slower).
 PLAN = {
     1: (10, {"ours": 200, "bare": 200, "inline": 30}),
@@ -83,11 +93,15 @@ class FakeShopifyProcess:
         orders = []
         for order_id in order_ids:
             order = copy.deepcopy(ORDER)
-            order.update(id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id)
+            order.update(
+                id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id
+            )
             orders.append(order)
         self.conn, child = multiprocessing.Pipe()
         ctx = multiprocessing.get_context("fork")  # before any thread of ours exists
-        self.process = ctx.Process(target=_serve_fake, args=(child, orders), daemon=True)
+        self.process = ctx.Process(
+            target=_serve_fake, args=(child, orders), daemon=True
+        )
         self.process.start()
         if not self.conn.poll(120):
             raise RuntimeError("the fake Shopify did not start within 120 s")
@@ -142,7 +156,9 @@ class Client:
             response = session.get(url, timeout=REQUEST_TIMEOUT)
         else:
             body, headers = prepared
-            response = session.post(url, data=body, headers=headers, timeout=REQUEST_TIMEOUT)
+            response = session.post(
+                url, data=body, headers=headers, timeout=REQUEST_TIMEOUT
+            )
         elapsed = time.perf_counter() - start
         return elapsed, response.status_code, response.text[:300]
 
@@ -151,9 +167,15 @@ class Client:
         results = list(self.pool.map(self._send, [(variant, p) for p in prepared]))
         bad = [(status, text) for _e, status, text in results if status != 200]
         if variant == "inline":
-            bad += [(s, t) for _e, s, t in results if s == 200 and not t.startswith("sale.order,")]
+            bad += [
+                (s, t)
+                for _e, s, t in results
+                if s == 200 and not t.startswith("sale.order,")
+            ]
         if bad:
-            sys.exit(f"FAILED: {len(bad)} of {len(results)} {variant} requests: {bad[:3]}")
+            sys.exit(
+                f"FAILED: {len(bad)} of {len(results)} {variant} requests: {bad[:3]}"
+            )
         return [elapsed * 1000 for elapsed, _s, _t in results]
 
     def close(self):
@@ -179,7 +201,9 @@ def jobs_left(server):
 
 
 def built(server, order_ids):
-    return server.rpc("shopify.order.binding", "search_count", [("shopify_id", "in", order_ids)])
+    return server.rpc(
+        "shopify.order.binding", "search_count", [("shopify_id", "in", order_ids)]
+    )
 
 
 def setup_shop(server, fake):
@@ -204,13 +228,18 @@ def setup_shop(server, fake):
 def warm_up(server, ids):
     """Every worker loads its registry and runs every route once; the customer exists."""
     one = Client(server.url, 1)
-    one.run("inline", [delivery(next(ids))])  # creates the customer, no race on it later
+    one.run(
+        "inline", [delivery(next(ids))]
+    )  # creates the customer, no race on it later
     one.close()
     for concurrency, count in ((4, 12), (8, 24)):
         client = Client(server.url, concurrency)
         for variant in VARIANTS:
             n = count // 3 if variant == "inline" else count
-            client.run(variant, [delivery(next(ids)) if variant != "bare" else None for _ in range(n)])
+            client.run(
+                variant,
+                [delivery(next(ids)) if variant != "bare" else None for _ in range(n)],
+            )
         client.close()
     if not wait_until(lambda: jobs_left(server) == 0, 180, 2):
         sys.exit("FAILED: the warm-up's jobs were not done within 180 s")
@@ -309,7 +338,7 @@ def report(stats, info, extra):
     table = "\n".join(lines)
     machine_lines = "\n".join(f"| {key} | {value} |" for key, value in info.items())
     text = f"""Ack latency of signed `orders/create` deliveries, measured by `scripts/benchmark`
-(`tests/benchmark_ack.py`) on {extra['date']}: one Odoo server on 127.0.0.1, three
+(`tests/benchmark_ack.py`) on {extra["date"]}: one Odoo server on 127.0.0.1, three
 variants measured in the same run and interleaved in rounds (their order rotates each round),
 so that they share the noise of the machine. Latency is client-side (connect to last byte,
 Odoo closes the connection after each answer), with 1 and then 20 concurrent senders.
@@ -332,9 +361,9 @@ measured beside that background work.
 
 {chr(10).join(verdicts)}
 
-The job runner had built {extra['built']} of the {extra['ours_total']} sale orders of ours
-deliveries {extra['built_after']:.0f} s after the last delivery{extra['jobs_note']}.
-Load average before / after the run: {extra['load_before']} / {extra['load_after']}.
+The job runner had built {extra["built"]} of the {extra["ours_total"]} sale orders of ours
+deliveries {extra["built_after"]:.0f} s after the last delivery{extra["jobs_note"]}.
+Load average before / after the run: {extra["load_before"]} / {extra["load_after"]}.
 
 | Machine | |
 |---|---|
@@ -352,18 +381,26 @@ def write_readme(text, path=README):
         tail = rest.split(END, 1)[1]
         path.write_text(head + block + tail)
     else:
-        sep = "" if not current or current.endswith("\n\n") else ("\n" if current.endswith("\n") else "\n\n")
+        sep = (
+            ""
+            if not current or current.endswith("\n\n")
+            else ("\n" if current.endswith("\n") else "\n\n")
+        )
         path.write_text(f"{current}{sep}## Performance\n\n{block}\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="request counts × this")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="request counts × this"
+    )
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     args = parser.parse_args()
 
     # One new order per ours/inline delivery (warm-up included), with room to spare.
-    need = 100 + 2 * max(args.scale, 1) * sum(sum(t.values()) for _r, t in PLAN.values())
+    need = 100 + 2 * max(args.scale, 1) * sum(
+        sum(t.values()) for _r, t in PLAN.values()
+    )
     base = random.randrange(10**15, 9 * 10**15)
     order_ids = [str(base + i) for i in range(int(need))]
     ids = iter(order_ids)
@@ -381,7 +418,9 @@ def main():
             print("== measuring", flush=True)
             latencies, ours_ids = measure(server, ids, args.scale)
             last_delivery = time.monotonic()
-            print("== waiting (at most 120 s) for the jobs of ours deliveries", flush=True)
+            print(
+                "== waiting (at most 120 s) for the jobs of ours deliveries", flush=True
+            )
             wait_until(lambda: built(server, ours_ids) == len(ours_ids), 120, 2)
             count = built(server, ours_ids)
             built_after = time.monotonic() - last_delivery
@@ -392,7 +431,9 @@ def main():
     finally:
         fake.stop()
     if fake_stats["invalid"]:
-        sys.exit(f"FAILED: the fake Shopify refused {fake_stats['invalid']} GraphQL documents")
+        sys.exit(
+            f"FAILED: the fake Shopify refused {fake_stats['invalid']} GraphQL documents"
+        )
 
     notes = []
     if left:

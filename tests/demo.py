@@ -12,7 +12,13 @@ from odoo_server import FIXTURES, fixture, load_fake_shopify
 
 SECRET = "demo-webhook-secret"
 DOMAIN = "john-smith.myshopify.com"
-SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+SKUS = [
+    "SKU2006-001",
+    "LENS-PROTECT-2YR",
+    "CASE-LEATHER-PREM",
+    "SKU2006-020",
+    "SKU2006-035",
+]
 
 
 def main(url: str, db: str):
@@ -27,14 +33,22 @@ def main(url: str, db: str):
     shop = {"name": "Demo store", "webhook_secret": SECRET, "admin_api_url": fake.url}
     shop |= {"access_token": fake.access_token, "shop_domain": DOMAIN}
     found = rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
-    rpc("shopify.shop", "write", found, shop) if found else rpc("shopify.shop", "create", shop)
+    rpc("shopify.shop", "write", found, shop) if found else rpc(
+        "shopify.shop", "create", shop
+    )
     for sku in SKUS:
         if not rpc("product.product", "search", [("default_code", "=", sku)]):
-            rpc("product.product", "create", {"name": sku, "default_code": sku, "type": "consu"})
+            rpc(
+                "product.product",
+                "create",
+                {"name": sku, "default_code": sku, "type": "consu"},
+            )
 
     body_path = FIXTURES / "webhooks" / "orders__create.json"
     body = body_path.read_bytes()
-    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    signature = base64.b64encode(
+        hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
+    ).decode()
     command = [
         "curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code} in %{time_total}s",
         "-X", "POST", f"{url}/shopify/webhook",
@@ -53,11 +67,19 @@ def main(url: str, db: str):
         bindings = rpc("shopify.order.binding", "search_read", [("shopify_id", "=", "820982911946154508")],
                        fields=["sale_order_id"])  # fmt: skip
         if bindings:
-            print(f"Sale order {bindings[0]['sale_order_id'][1]} created from Shopify order #9999.")
+            print(
+                f"Sale order {bindings[0]['sale_order_id'][1]} created from Shopify order #9999."
+            )
             break
         time.sleep(0.5)
     else:
-        events = rpc("shopify.webhook.event", "search_read", [], fields=["topic", "state", "error_message"], limit=3)
+        events = rpc(
+            "shopify.webhook.event",
+            "search_read",
+            [],
+            fields=["topic", "state", "error_message"],
+            limit=3,
+        )
         print(f"No sale order after 60 s; latest events: {events}")
     fake.stop()
 

@@ -28,7 +28,9 @@ FIXTURES = ADDON / "tests" / "fixtures"
 
 def load_fake_shopify():
     """The addon's fake Shopify module, loaded by path (it does not import Odoo)."""
-    spec = importlib.util.spec_from_file_location("fake_shopify", ADDON / "tests" / "fake_shopify.py")
+    spec = importlib.util.spec_from_file_location(
+        "fake_shopify", ADDON / "tests" / "fake_shopify.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["fake_shopify"] = module
     spec.loader.exec_module(module)
@@ -42,7 +44,9 @@ def free_port() -> int:
 
 
 def sign(body: bytes, secret: str) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    ).decode()
 
 
 class OdooServer:
@@ -51,7 +55,14 @@ class OdooServer:
     directories holding addons (default: this repository)."""
 
     def __init__(
-        self, db=None, workers=4, jobs=2, odoo_bin=None, run_dir=None, extra="", addons_path=None
+        self,
+        db=None,
+        workers=4,
+        jobs=2,
+        odoo_bin=None,
+        run_dir=None,
+        extra="",
+        addons_path=None,
     ):
         self.db = db or os.environ["SWS_SYSTEM_DB"]
         self.workers, self.jobs = workers, jobs
@@ -121,10 +132,14 @@ channels = root:{jobs},root.shopify:{jobs}
 
     def rpc(self, model, method, *args, **kwargs):
         """XML-RPC as admin (the fresh database's admin/admin)."""
-        proxy = xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/object", allow_none=True)
+        proxy = xmlrpc.client.ServerProxy(
+            f"{self.url}/xmlrpc/2/object", allow_none=True
+        )
         return proxy.execute_kw(self.db, 2, "admin", model, method, list(args), kwargs)
 
-    def deliver(self, body: bytes, secret: str, domain: str, topic="orders/create", **headers):
+    def deliver(
+        self, body: bytes, secret: str, domain: str, topic="orders/create", **headers
+    ):
         """POST one signed delivery; ``headers`` override (Webhook_Id=..., Event_Id=...)."""
         sent = {
             "X-Shopify-Topic": topic,
@@ -136,7 +151,9 @@ channels = root:{jobs},root.shopify:{jobs}
             "Content-Type": "application/json",
         }
         sent.update({f"X-Shopify-{k.replace('_', '-')}": v for k, v in headers.items()})
-        return requests.post(self.url + "/shopify/webhook", data=body, headers=sent, timeout=30)
+        return requests.post(
+            self.url + "/shopify/webhook", data=body, headers=sent, timeout=30
+        )
 
     def wait_for(self, predicate, timeout=60, interval=0.25):
         """Poll ``predicate()`` until it returns a truthy value; return it."""
@@ -146,7 +163,9 @@ channels = root:{jobs},root.shopify:{jobs}
             if value:
                 return value
             time.sleep(interval)
-        raise AssertionError(f"condition not met within {timeout}s (server log: {self.log})")
+        raise AssertionError(
+            f"condition not met within {timeout}s (server log: {self.log})"
+        )
 
 
 def fixture_bytes(path: str) -> bytes:

@@ -13,7 +13,13 @@ from odoo_server import OdooServer, fixture, load_fake_shopify
 
 SECRET = "system-test-secret"
 DOMAIN = "system-store.myshopify.com"
-SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+SKUS = [
+    "SKU2006-001",
+    "LENS-PROTECT-2YR",
+    "CASE-LEATHER-PREM",
+    "SKU2006-020",
+    "SKU2006-035",
+]
 WEBHOOK = fixture("webhooks/orders__create.json")
 ORDER = fixture("graphql/order_820982911946154508.json")
 
@@ -66,7 +72,10 @@ def new_order(fake) -> tuple[str, bytes]:
 
 def events(odoo, order_id, fields=("state", "error_message", "job_uuid", "res_id")):
     return odoo.rpc(
-        "shopify.webhook.event", "search_read", [("object_id", "=", order_id)], fields=list(fields)
+        "shopify.webhook.event",
+        "search_read",
+        [("object_id", "=", order_id)],
+        fields=list(fields),
     )
 
 
@@ -116,7 +125,10 @@ def test_ten_identical_deliveries_in_parallel(odoo, fake):
     headers = {"Webhook_Id": f"storm-{order_id}", "Event_Id": f"action-{order_id}"}
     with ThreadPoolExecutor(10) as pool:
         statuses = list(
-            pool.map(lambda _i: odoo.deliver(body, SECRET, DOMAIN, **headers).status_code, range(10))
+            pool.map(
+                lambda _i: odoo.deliver(body, SECRET, DOMAIN, **headers).status_code,
+                range(10),
+            )
         )
     assert statuses == [200] * 10
     [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
@@ -126,7 +138,9 @@ def test_ten_identical_deliveries_in_parallel(odoo, fake):
     assert jobs == 1
     assert len(bindings(odoo, order_id)) == 1
     duplicates = odoo.rpc(
-        "shopify.webhook.duplicate", "search_count", [("webhook_id", "=", f"storm-{order_id}")]
+        "shopify.webhook.duplicate",
+        "search_count",
+        [("webhook_id", "=", f"storm-{order_id}")],
     )
     assert duplicates == 9
 
@@ -139,7 +153,11 @@ def test_burst_of_updates_in_parallel_yields_one_order(odoo, fake):
     with ThreadPoolExecutor(10) as pool:
         statuses = list(
             pool.map(
-                lambda _i: odoo.deliver(body, SECRET, DOMAIN, topic="orders/updated").status_code,
+                lambda _i: (
+                    odoo.deliver(
+                        body, SECRET, DOMAIN, topic="orders/updated"
+                    ).status_code
+                ),
                 range(20),
             )
         )
@@ -148,10 +166,14 @@ def test_burst_of_updates_in_parallel_yields_one_order(odoo, fake):
     assert len(found) == 20
     [binding] = bindings(odoo, order_id)
     lines = odoo.rpc(
-        "sale.order.line", "search_count", [("order_id", "=", binding["sale_order_id"][0])]
+        "sale.order.line",
+        "search_count",
+        [("order_id", "=", binding["sale_order_id"][0])],
     )
     assert lines == 5
-    fetches = [r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)]
+    fetches = [
+        r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)
+    ]
     assert len(fetches) < 20, "pending jobs are shared, not one fetch per delivery"
 
 
@@ -168,7 +190,9 @@ def test_429_is_retried_after_the_delay_shopify_asks(odoo, fake):
     )
     assert job["state"] == "done"
     assert job["retry"] == 2, "two attempts: refused with 429, then done"
-    fetches = [r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)]
+    fetches = [
+        r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)
+    ]
     assert [r["status"] for r in fetches] == [429, 200]
     assert len(bindings(odoo, order_id)) == 1
 

@@ -54,7 +54,9 @@ class ShopifyWebhookController(http.Controller):
             key: (httpreq.headers.get(name) or "").strip()
             for name, key in (self.REQUIRED_HEADERS | self.OPTIONAL_HEADERS).items()
         }
-        missing = [name for name, key in self.REQUIRED_HEADERS.items() if not headers[key]]
+        missing = [
+            name for name, key in self.REQUIRED_HEADERS.items() if not headers[key]
+        ]
         if missing:
             return self._reject(400, f"missing header {', '.join(missing)}", headers)
 
@@ -63,7 +65,9 @@ class ShopifyWebhookController(http.Controller):
         if not shop:
             return self._reject(401, "unknown or archived shop", headers)
         if not headers["hmac"]:
-            return self._reject(401, "missing signature (X-Shopify-Hmac-Sha256)", headers)
+            return self._reject(
+                401, "missing signature (X-Shopify-Hmac-Sha256)", headers
+            )
         if not shop._shopify_verify_signature(body, headers["hmac"]):
             return self._reject(401, "signature does not verify", headers)
         try:
@@ -74,7 +78,9 @@ class ShopifyWebhookController(http.Controller):
         except ValueError as exc:
             return self._reject(400, f"body is not usable JSON: {exc}", headers)
 
-        event = env["shopify.webhook.event"]._shopify_receive(shop, headers, body, payload, obj)
+        event = env["shopify.webhook.event"]._shopify_receive(
+            shop, headers, body, payload, obj
+        )
         _logger.info(
             "Shopify webhook %s %s from %s: %s",
             headers["topic"],

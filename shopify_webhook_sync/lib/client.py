@@ -60,9 +60,13 @@ class ShopifyClient:
                 timeout=self.timeout,
             )
         except requests.Timeout as exc:
-            raise ShopifyTransientError(f"Shopify did not answer in time ({exc})") from exc
+            raise ShopifyTransientError(
+                f"Shopify did not answer in time ({exc})"
+            ) from exc
         except requests.ConnectionError as exc:
-            raise ShopifyTransientError(f"Shopify could not be reached ({exc})") from exc
+            raise ShopifyTransientError(
+                f"Shopify could not be reached ({exc})"
+            ) from exc
         self._raise_for_status(response)
         try:
             body = response.json()
@@ -113,7 +117,9 @@ class ShopifyClient:
         cost = extensions.get("cost") or {}
         if cost.get("throttleStatus"):
             self.throttle = cost["throttleStatus"]
-        self.last_cost = float(cost.get("actualQueryCost") or cost.get("requestedQueryCost") or 0)
+        self.last_cost = float(
+            cost.get("actualQueryCost") or cost.get("requestedQueryCost") or 0
+        )
 
     def _raise_for_status(self, response: requests.Response) -> None:
         status = response.status_code
@@ -123,7 +129,8 @@ class ShopifyClient:
         if status == 429:
             retry_after = _float(response.headers.get("Retry-After")) or 2.0
             raise ShopifyTransientError(
-                f"Shopify rate limit (HTTP 429): {text}", retry_after=math.ceil(retry_after)
+                f"Shopify rate limit (HTTP 429): {text}",
+                retry_after=math.ceil(retry_after),
             )
         if status >= 500:
             raise ShopifyTransientError(f"Shopify is unavailable (HTTP {status})")
@@ -153,7 +160,8 @@ class ShopifyClient:
                 status.get("restoreRate") or 50
             )
             raise ShopifyTransientError(
-                f"Shopify throttled the query: {message}", retry_after=max(1, math.ceil(wait))
+                f"Shopify throttled the query: {message}",
+                retry_after=max(1, math.ceil(wait)),
             )
         if "INTERNAL_SERVER_ERROR" in codes:
             raise ShopifyTransientError(f"Shopify internal error: {message}")
@@ -166,7 +174,9 @@ def user_errors(payload: dict) -> None:
     if errors:
         raise ShopifyPermanentError(
             "Shopify refused the change: "
-            + "; ".join(f"{'.'.join(e.get('field') or [])}: {e['message']}" for e in errors)
+            + "; ".join(
+                f"{'.'.join(e.get('field') or [])}: {e['message']}" for e in errors
+            )
         )
 
 

@@ -55,4 +55,6 @@ query Order($id: ID!, $after: String) {
     + ADDRESS
 )
 
-DOCUMENTS = {"Order": ORDER}
+DOCUMENTS = {
+    "Order": ORDER,
+}

@@ -11,15 +11,22 @@ from collections.abc import Iterable
 
 # topic -> (object kind, payload key holding the object's numeric id)
 TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # orders
     "orders/create": ("order", ("id",)),
     "orders/updated": ("order", ("id",)),
     "orders/cancelled": ("order", ("id",)),
     "orders/paid": ("order", ("id",)),
     "orders/edited": ("order", ("order_edit", "order_id")),
+    # refunds
+    # customers
+    # products
+    # privacy and app lifecycle
 }
 
 # Shopify's GraphQL type name for each object kind, for global ids (gid://shopify/Order/1).
-GID_TYPES = {"order": "Order"}
+GID_TYPES = {
+    "order": "Order",
+}
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -11,10 +11,14 @@ class SaleOrder(models.Model):
         groups="shopify_webhook_sync.group_shopify_user",
     )
     shopify_admin_url = fields.Char(
-        string="Shopify Order Page", compute="_compute_shopify_admin_url", compute_sudo=True
+        string="Shopify Order Page",
+        compute="_compute_shopify_admin_url",
+        compute_sudo=True,
     )
 
-    @api.depends("shopify_binding_ids.shopify_id", "shopify_binding_ids.shop_id.shop_domain")
+    @api.depends(
+        "shopify_binding_ids.shopify_id", "shopify_binding_ids.shop_id.shop_domain"
+    )
     def _compute_shopify_admin_url(self):
         for order in self:
             binding = order.shopify_binding_ids[:1]
@@ -27,4 +31,6 @@ class SaleOrder(models.Model):
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
-    shopify_line_gid = fields.Char(string="Shopify Line Item", copy=False, index="btree_not_null")
+    shopify_line_gid = fields.Char(
+        string="Shopify Line Item", copy=False, index="btree_not_null"
+    )

@@ -12,17 +12,29 @@ class ShopifyBinding(models.AbstractModel):
     _name = "shopify.binding"
     _description = "Shopify Binding"
 
-    shop_id = fields.Many2one("shopify.shop", required=True, ondelete="restrict", index=True)
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, ondelete="restrict", index=True
+    )
     company_id = fields.Many2one(related="shop_id.company_id", store=True)
     shopify_id = fields.Char(string="Shopify ID", required=True, index=True)
     shopify_updated_at = fields.Datetime(string="Shopify Updated At")
 
     _sql_constraints = [
-        ("shopify_uniq", "UNIQUE(shop_id, shopify_id)", "This Shopify object is already bound."),
+        (
+            "shopify_uniq",
+            "UNIQUE(shop_id, shopify_id)",
+            "This Shopify object is already bound.",
+        ),
     ]
 
     def _shopify_find(self, shop, shopify_id: str):
-        return self.search([("shop_id", "=", shop.id), ("shopify_id", "=", shopify_id)], limit=1)
+        return self.search(
+            [("shop_id", "=", shop.id), ("shopify_id", "=", shopify_id)], limit=1
+        )
 
     def _shopify_is_uptodate(self, updated_at) -> bool:
-        return bool(self.shopify_updated_at and updated_at and self.shopify_updated_at >= updated_at)
+        return bool(
+            self.shopify_updated_at
+            and updated_at
+            and self.shopify_updated_at >= updated_at
+        )

@@ -12,11 +12,17 @@ class ShopifyOrderBinding(models.Model):
     _inherit = "shopify.binding"
     _description = "Shopify Order Binding"
 
-    sale_order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", index=True)
+    sale_order_id = fields.Many2one(
+        "sale.order", required=True, ondelete="cascade", index=True
+    )
     shopify_name = fields.Char(string="Shopify Order")
 
     _sql_constraints = [
-        ("sale_order_uniq", "UNIQUE(sale_order_id)", "This sale order is already bound."),
+        (
+            "sale_order_uniq",
+            "UNIQUE(sale_order_id)",
+            "This sale order is already bound.",
+        ),
     ]
 
     @api.model
@@ -63,9 +69,14 @@ class ShopifyOrderBinding(models.Model):
         Product = self.env["product.product"].with_company(shop.company_id)
         products, missing = {}, []
         for line in lines:
-            sku = ((line.get("variant") or {}).get("sku") or line.get("sku") or "").strip()
+            sku = (
+                (line.get("variant") or {}).get("sku") or line.get("sku") or ""
+            ).strip()
             found = sku and Product.search(
-                [("default_code", "=", sku), ("company_id", "in", (False, shop.company_id.id))],
+                [
+                    ("default_code", "=", sku),
+                    ("company_id", "in", (False, shop.company_id.id)),
+                ],
                 limit=2,
             )
             if found and len(found) == 1:
@@ -73,7 +84,9 @@ class ShopifyOrderBinding(models.Model):
             else:
                 missing.append((line, sku, len(found) if found else 0))
         if missing:
-            raise SyncBlocked("needs_mapping", self._shopify_mapping_message(order, missing))
+            raise SyncBlocked(
+                "needs_mapping", self._shopify_mapping_message(order, missing)
+            )
         return products
 
     def _shopify_mapping_message(self, order: dict, missing: list) -> str:
@@ -136,7 +149,9 @@ class ShopifyOrderBinding(models.Model):
                     "company_id": shop.company_id.id,
                     "client_order_ref": order["name"],
                     "origin": order["name"],
-                    "date_order": _datetime(order.get("processedAt") or order["createdAt"]),
+                    "date_order": _datetime(
+                        order.get("processedAt") or order["createdAt"]
+                    ),
                     "note": order.get("note") or False,
                     "order_line": [
                         fields.Command.create(_line_vals(line, products[line["id"]]))
@@ -191,14 +206,20 @@ def _line_vals(line: dict, product) -> dict:
         "product_id": product.id,
         "name": line["name"],
         "product_uom_qty": line["currentQuantity"],
-        "price_unit": float(line["discountedUnitPriceAfterAllDiscountsSet"]["shopMoney"]["amount"]),
+        "price_unit": float(
+            line["discountedUnitPriceAfterAllDiscountsSet"]["shopMoney"]["amount"]
+        ),
         "shopify_line_gid": line["id"],
     }
 
 
 def _line_commands(sale_order, lines: list[dict], products: dict) -> list:
     """Commands that make the order lines equal Shopify's; empty when they already are."""
-    existing = {sol.shopify_line_gid: sol for sol in sale_order.order_line if sol.shopify_line_gid}
+    existing = {
+        sol.shopify_line_gid: sol
+        for sol in sale_order.order_line
+        if sol.shopify_line_gid
+    }
     commands = []
     for line in lines:
         vals = _line_vals(line, products[line["id"]])
@@ -216,7 +237,11 @@ def _line_commands(sale_order, lines: list[dict], products: dict) -> list:
             changed["product_id"] = products[line["id"]].id
         if changed:
             commands.append(fields.Command.update(sol.id, changed))
-    commands += [fields.Command.update(sol.id, {"product_uom_qty": 0}) for sol in existing.values() if sol.product_uom_qty]
+    commands += [
+        fields.Command.update(sol.id, {"product_uom_qty": 0})
+        for sol in existing.values()
+        if sol.product_uom_qty
+    ]
     return commands
 
 
@@ -228,4 +253,8 @@ def _is_locked(sale_order) -> bool:
 
 def _datetime(value: str | None):
     """Shopify's ISO 8601 UTC timestamp ('2026-01-02T03:04:05Z') as a naive UTC datetime."""
-    return fields.Datetime.to_datetime(value.replace("T", " ").rstrip("Z")[:19]) if value else False
+    return (
+        fields.Datetime.to_datetime(value.replace("T", " ").rstrip("Z")[:19])
+        if value
+        else False
+    )

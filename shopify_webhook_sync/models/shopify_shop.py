@@ -85,7 +85,11 @@ class ShopifyShop(models.Model):
     duplicate_count = fields.Integer(compute="_compute_event_counts")
 
     _sql_constraints = [
-        ("shop_domain_unique", "UNIQUE(shop_domain)", "This Shopify store is already configured."),
+        (
+            "shop_domain_unique",
+            "UNIQUE(shop_domain)",
+            "This Shopify store is already configured.",
+        ),
     ]
 
     @api.constrains("shop_domain")
@@ -131,8 +135,12 @@ class ShopifyShop(models.Model):
             )
         )
         for shop in self:
-            shop.event_count = sum(n for (shop_id, _s), n in counts.items() if shop_id == shop.id)
-            shop.event_problem_count = sum(counts.get((shop.id, s), 0) for s in PROBLEM_STATES)
+            shop.event_count = sum(
+                n for (shop_id, _s), n in counts.items() if shop_id == shop.id
+            )
+            shop.event_problem_count = sum(
+                counts.get((shop.id, s), 0) for s in PROBLEM_STATES
+            )
             shop.duplicate_count = duplicates.get(shop, 0)
 
     def action_open_events(self):
@@ -146,12 +154,16 @@ class ShopifyShop(models.Model):
 
     @api.model
     def _shopify_find_by_domain(self, shop_domain: str):
-        return self.search([("shop_domain", "=", (shop_domain or "").strip().lower())], limit=1)
+        return self.search(
+            [("shop_domain", "=", (shop_domain or "").strip().lower())], limit=1
+        )
 
     def _shopify_verify_signature(self, body: bytes, signature: str) -> bool:
         self.ensure_one()
         shop = self.sudo()
-        return verify(body, signature, (shop.webhook_secret, shop.webhook_secret_previous))
+        return verify(
+            body, signature, (shop.webhook_secret, shop.webhook_secret_previous)
+        )
 
     def _shopify_enqueue_sync(self, kind: str, shopify_id: str):
         """Enqueue the job that syncs one Shopify object; one pending job per object."""
@@ -178,7 +190,9 @@ class ShopifyShop(models.Model):
     def _shopify_client(self) -> ShopifyClient:
         shop = self.sudo()
         base = (shop.admin_api_url or f"https://{shop.shop_domain}").rstrip("/")
-        return ShopifyClient(f"{base}/admin/api/{shop.api_version}/graphql.json", shop.access_token)
+        return ShopifyClient(
+            f"{base}/admin/api/{shop.api_version}/graphql.json", shop.access_token
+        )
 
     def _shopify_sync(self, kind: str, shopify_id: str):
         """Job: fetch one Shopify object fresh and apply it to Odoo.
@@ -189,7 +203,9 @@ class ShopifyShop(models.Model):
         """
         self.ensure_one()
         self._shopify_lock(kind, shopify_id)
-        events = self.env["shopify.webhook.event"]._shopify_open_events(self, kind, shopify_id)
+        events = self.env["shopify.webhook.event"]._shopify_open_events(
+            self, kind, shopify_id
+        )
         handler = self.env[SYNC_MODELS[kind]]
         try:
             with self.env.cr.savepoint():
@@ -204,7 +220,9 @@ class ShopifyShop(models.Model):
 
     def _shopify_lock(self, kind: str, shopify_id: str):
         key = f"shopify:{self.id}:{kind}:{shopify_id}"
-        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+        self.env.cr.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", [key]
+        )
         if not self.env.cr.fetchone()[0]:
             raise RetryableJobError(
                 f"{kind} {shopify_id} is being synced by another job", seconds=(5, 15)
@@ -213,10 +231,14 @@ class ShopifyShop(models.Model):
     def _shopify_on_sync_failed(self, exc_info=None, exc_name=None, exc_message=None):
         """on_fail of the sync job (runs in its own cursor, after the job's rollback):
         the reason goes onto the object's events so it survives the rollback."""
-        kind, _sep, shopify_id = (self.env.context.get("shopify_object") or "").partition(":")
+        kind, _sep, shopify_id = (
+            self.env.context.get("shopify_object") or ""
+        ).partition(":")
         if not shopify_id:
             return
-        events = self.env["shopify.webhook.event"]._shopify_open_events(self, kind, shopify_id)
+        events = self.env["shopify.webhook.event"]._shopify_open_events(
+            self, kind, shopify_id
+        )
         events._shopify_set_outcome("failed", exc_message or exc_name)
 
     def _shopify_gid(self, kind: str, shopify_id: str) -> str:
@@ -224,4 +246,6 @@ class ShopifyShop(models.Model):
 
 
 # object kind -> model whose _shopify_import(shop, shopify_id) syncs it
-SYNC_MODELS = {"order": "shopify.order.binding"}
+SYNC_MODELS = {
+    "order": "shopify.order.binding",
+}

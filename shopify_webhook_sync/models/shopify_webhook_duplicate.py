@@ -9,12 +9,17 @@ class ShopifyWebhookDuplicate(models.Model):
     _description = "Shopify Duplicate Delivery"
     _order = "id desc"
 
-    shop_id = fields.Many2one("shopify.shop", required=True, ondelete="cascade", index=True)
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, ondelete="cascade", index=True
+    )
     topic = fields.Char(required=True)
     webhook_id = fields.Char(string="Webhook ID", required=True, index=True)
     event_id = fields.Char(string="Event ID", index=True)
     reason = fields.Selection(
-        [("webhook_id", "Same delivery (Webhook ID)"), ("event_id", "Same action (Event ID)")],
+        [
+            ("webhook_id", "Same delivery (Webhook ID)"),
+            ("event_id", "Same action (Event ID)"),
+        ],
         required=True,
     )
     received_at = fields.Datetime(required=True, default=fields.Datetime.now)

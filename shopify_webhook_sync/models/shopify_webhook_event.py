@@ -24,15 +24,22 @@ class ShopifyWebhookEvent(models.Model):
     _order = "received_at desc, id desc"
     _rec_name = "display_name"
 
-    shop_id = fields.Many2one("shopify.shop", required=True, ondelete="cascade", index=True)
+    shop_id = fields.Many2one(
+        "shopify.shop", required=True, ondelete="cascade", index=True
+    )
     company_id = fields.Many2one(related="shop_id.company_id")
     topic = fields.Char(required=True, index=True)
-    webhook_id = fields.Char(string="Webhook ID", required=True, help="X-Shopify-Webhook-Id")
+    webhook_id = fields.Char(
+        string="Webhook ID", required=True, help="X-Shopify-Webhook-Id"
+    )
     event_id = fields.Char(
-        string="Event ID", help="X-Shopify-Event-Id: shared by all deliveries of one action"
+        string="Event ID",
+        help="X-Shopify-Event-Id: shared by all deliveries of one action",
     )
     triggered_at = fields.Datetime(help="X-Shopify-Triggered-At")
-    received_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    received_at = fields.Datetime(
+        required=True, default=fields.Datetime.now, index=True
+    )
     api_version = fields.Char(string="API Version", help="X-Shopify-API-Version")
     object_kind = fields.Char(index=True)
     object_id = fields.Char(string="Shopify ID", index=True)
@@ -52,7 +59,11 @@ class ShopifyWebhookEvent(models.Model):
     )
 
     _sql_constraints = [
-        ("webhook_unique", "UNIQUE(shop_id, webhook_id)", "This delivery was already received."),
+        (
+            "webhook_unique",
+            "UNIQUE(shop_id, webhook_id)",
+            "This delivery was already received.",
+        ),
         (
             "event_topic_unique",
             "UNIQUE(shop_id, topic, event_id)",
@@ -66,7 +77,11 @@ class ShopifyWebhookEvent(models.Model):
             event.display_name = f"{event.topic} {event.object_id or ''}".strip()
 
     def _compute_job(self):
-        jobs = self.env["queue.job"].sudo().search([("uuid", "in", self.mapped("job_uuid"))])
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("uuid", "in", self.mapped("job_uuid"))])
+        )
         by_uuid = {job.uuid: job for job in jobs}
         for event in self:
             job = by_uuid.get(event.job_uuid)
@@ -113,7 +128,10 @@ class ShopifyWebhookEvent(models.Model):
         event, duplicate_of = self._shopify_insert(vals)
         if not event:
             self.env["shopify.webhook.duplicate"].create(
-                {key: vals[key] for key in ("shop_id", "topic", "webhook_id", "event_id")}
+                {
+                    key: vals[key]
+                    for key in ("shop_id", "topic", "webhook_id", "event_id")
+                }
                 | {"reason": duplicate_of}
             )
             return event
@@ -149,7 +167,11 @@ class ShopifyWebhookEvent(models.Model):
                 self.env.cr.execute(query, log_exceptions=False)
                 event_id = self.env.cr.fetchone()[0]
         except psycopg2.errors.UniqueViolation as exc:
-            reason = "event_id" if "event_topic" in (exc.diag.constraint_name or "") else "webhook_id"
+            reason = (
+                "event_id"
+                if "event_topic" in (exc.diag.constraint_name or "")
+                else "webhook_id"
+            )
             return self.browse(), reason
         return self.browse(event_id), None
 
@@ -187,16 +209,30 @@ class ShopifyWebhookEvent(models.Model):
             [
                 ("state", "=", "queued"),
                 ("object_kind", "!=", False),
-                ("received_at", "<", fields.Datetime.subtract(fields.Datetime.now(), minutes=minutes)),
+                (
+                    "received_at",
+                    "<",
+                    fields.Datetime.subtract(fields.Datetime.now(), minutes=minutes),
+                ),
             ]
         )
-        live = self.env["queue.job"].sudo().search(
-            [
-                ("uuid", "in", stalled.mapped("job_uuid")),
-                ("state", "in", ("wait_dependencies", "pending", "enqueued", "started")),
-            ]
+        live = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("uuid", "in", stalled.mapped("job_uuid")),
+                    (
+                        "state",
+                        "in",
+                        ("wait_dependencies", "pending", "enqueued", "started"),
+                    ),
+                ]
+            )
         )
-        stalled.filtered(lambda e: e.job_uuid not in set(live.mapped("uuid")))._shopify_requeue()
+        stalled.filtered(
+            lambda e: e.job_uuid not in set(live.mapped("uuid"))
+        )._shopify_requeue()
 
     def _shopify_requeue(self):
         """Enqueue the sync of these events' objects (once per object); they wait queued."""
@@ -205,7 +241,9 @@ class ShopifyWebhookEvent(models.Model):
             key = (event.shop_id, event.object_kind, event.object_id)
             if key not in jobs:
                 jobs[key] = event.shop_id.sudo()._shopify_enqueue_sync(*key[1:])
-            event.write({"state": "queued", "error_message": False, "job_uuid": jobs[key].uuid})
+            event.write(
+                {"state": "queued", "error_message": False, "job_uuid": jobs[key].uuid}
+            )
 
     def action_open_record(self):
         self.ensure_one()

@@ -20,7 +20,13 @@ SECRET = "whsec-test-7f3a"
 DOMAIN = "john-smith.myshopify.com"
 ORDER_ID = "820982911946154508"
 ORDER_GID = f"gid://shopify/Order/{ORDER_ID}"
-SKUS = ["SKU2006-001", "LENS-PROTECT-2YR", "CASE-LEATHER-PREM", "SKU2006-020", "SKU2006-035"]
+SKUS = [
+    "SKU2006-001",
+    "LENS-PROTECT-2YR",
+    "CASE-LEATHER-PREM",
+    "SKU2006-020",
+    "SKU2006-035",
+]
 
 
 def fixture(path: str) -> dict:
@@ -53,7 +59,10 @@ class ShopifyCase(HttpCase):
             }
         )
         cls.products = cls.env["product.product"].create(
-            [{"name": f"Product {sku}", "default_code": sku, "type": "consu"} for sku in SKUS]
+            [
+                {"name": f"Product {sku}", "default_code": sku, "type": "consu"}
+                for sku in SKUS
+            ]
         )
         cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
 
@@ -64,7 +73,9 @@ class ShopifyCase(HttpCase):
         self.fake.add(copy.deepcopy(self.order_data))
 
     def tearDown(self):
-        self.assertEqual(self.fake.invalid_documents, [], "a GraphQL document did not validate")
+        self.assertEqual(
+            self.fake.invalid_documents, [], "a GraphQL document did not validate"
+        )
         super().tearDown()
 
     # -- deliveries --
@@ -97,7 +108,9 @@ class ShopifyCase(HttpCase):
         )
 
     def events(self):
-        return self.env["shopify.webhook.event"].search([("shop_id", "=", self.shop.id)])
+        return self.env["shopify.webhook.event"].search(
+            [("shop_id", "=", self.shop.id)]
+        )
 
     def jobs(self, states=("pending", "enqueued", "started", "done", "failed")):
         return self.env["queue.job"].search(
@@ -130,4 +143,8 @@ class ShopifyCase(HttpCase):
         return self.env["queue.job"].search([("uuid", "in", uuids)])
 
     def sale_orders(self):
-        return self.env["shopify.order.binding"].search([("shop_id", "=", self.shop.id)]).sale_order_id
+        return (
+            self.env["shopify.order.binding"]
+            .search([("shop_id", "=", self.shop.id)])
+            .sale_order_id
+        )

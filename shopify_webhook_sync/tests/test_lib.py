@@ -16,7 +16,9 @@ class TestSignature(unittest.TestCase):
     def test_sign_matches_shopify_reference(self):
         # base64(HMAC-SHA256(body, secret)), computed independently with openssl:
         # printf '{"id": 820982911946154508}' | openssl dgst -sha256 -hmac s3cret -binary | base64
-        self.assertEqual(sign(BODY, "s3cret"), "yT5THppkLquKSCrM5ua90HknOe+NXIIKcRkLnMWQeCc=")
+        self.assertEqual(
+            sign(BODY, "s3cret"), "yT5THppkLquKSCrM5ua90HknOe+NXIIKcRkLnMWQeCc="
+        )
 
     def test_verify_current_or_previous_secret(self):
         signature = sign(BODY, "old")
@@ -34,7 +36,9 @@ class TestSignature(unittest.TestCase):
 class TestTopics(unittest.TestCase):
     def test_order_topics_name_the_order(self):
         self.assertEqual(object_of("orders/create", {"id": 5}), ("order", "5"))
-        self.assertEqual(object_of("orders/edited", {"order_edit": {"order_id": 7}}), ("order", "7"))
+        self.assertEqual(
+            object_of("orders/edited", {"order_edit": {"order_id": 7}}), ("order", "7")
+        )
 
     def test_unsupported_topic(self):
         self.assertIsNone(object_of("carts/update", {"id": 1}))
@@ -105,4 +109,6 @@ class TestClient(unittest.TestCase):
         with self.assertRaisesRegex(ShopifyTransientError, "budget") as caught:
             self.order()
         self.assertGreaterEqual(caught.exception.retry_after, 1)
-        self.assertEqual(len(self.fake.requests), sent, "nothing is sent with an empty bucket")
+        self.assertEqual(
+            len(self.fake.requests), sent, "nothing is sent with an empty bucket"
+        )

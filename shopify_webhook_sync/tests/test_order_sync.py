@@ -4,6 +4,7 @@ Shopify answered by the fake server from fixtures."""
 from odoo.tests import tagged
 from .common import ORDER_GID, SKUS, ShopifyCase
 
+
 @tagged("post_install", "-at_install")
 class TestOrderSync(ShopifyCase):
     def sync(self, topic="orders/create"):
@@ -28,7 +29,10 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(sale_order.partner_shipping_id.state_id.code, "KY")
         self.assertEqual(sale_order.partner_invoice_id.type, "invoice")
         self.assertEqual(sale_order.order_line.product_id.mapped("default_code"), SKUS)
-        self.assertEqual(sale_order.order_line.mapped("price_unit"), [89.99, 19.99, 24.99, 159.99, 119.99])
+        self.assertEqual(
+            sale_order.order_line.mapped("price_unit"),
+            [89.99, 19.99, 24.99, 159.99, 119.99],
+        )
         self.assertEqual(sale_order.amount_untaxed, 414.95)
         self.assertTrue(sale_order.picking_ids, "the confirmed order has its delivery")
         self.assertEqual(
@@ -37,7 +41,8 @@ class TestOrderSync(ShopifyCase):
         )
         event = self.events()
         self.assertRecordValues(
-            event, [{"state": "done", "res_model": "sale.order", "res_id": sale_order.id}]
+            event,
+            [{"state": "done", "res_model": "sale.order", "res_id": sale_order.id}],
         )
         self.assertEqual(len(self.fake.requests), 1)
         self.assertEqual(self.fake.requests[0]["variables"]["id"], ORDER_GID)
@@ -45,7 +50,11 @@ class TestOrderSync(ShopifyCase):
     def test_second_run_changes_nothing(self):
         self.sync()
         sale_order = self.sale_orders()
-        before = (sale_order.write_date, sale_order.order_line.ids, self.env["res.partner"].search_count([]))
+        before = (
+            sale_order.write_date,
+            sale_order.order_line.ids,
+            self.env["res.partner"].search_count([]),
+        )
         self.sync("orders/updated")  # same updatedAt: up to date, nothing written
         self.order()["updatedAt"] = "2022-01-02T00:00:00Z"  # newer, same content
         self.sync("orders/updated")
@@ -59,7 +68,9 @@ class TestOrderSync(ShopifyCase):
         self.order()["updatedAt"] = "2022-01-02T00:00:00Z"
         self.order()["lineItems"]["nodes"][0]["currentQuantity"] = 3
         self.sync("orders/updated")
-        line = self.sale_orders().order_line.filtered(lambda sol: sol.product_id.default_code == SKUS[0])
+        line = self.sale_orders().order_line.filtered(
+            lambda sol: sol.product_id.default_code == SKUS[0]
+        )
         self.assertEqual(line.product_uom_qty, 3)
 
     def test_older_fetch_never_overwrites_newer(self):
@@ -99,7 +110,9 @@ class TestOrderSync(ShopifyCase):
         self.assertIn("LENS-PROTECT-2YR", event.error_message)
         self.assertIn("Internal Reference", event.error_message)
         self.assertFalse(self.sale_orders(), "nothing partial")
-        self.assertEqual(self.env["res.partner"].search_count([]), partners, "nothing partial")
+        self.assertEqual(
+            self.env["res.partner"].search_count([]), partners, "nothing partial"
+        )
         # The operator fixes the mapping and retries: the order syncs.
         self.products[1].default_code = "LENS-PROTECT-2YR"
         event.action_retry()
@@ -137,8 +150,12 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(self.deliver().status_code, 200)
         job = self.jobs()
         shop = job.records.with_context(**job.records.env.context)
-        self.assertEqual(shop.env.context.get("shopify_object"), "order:820982911946154508")
-        shop._shopify_on_sync_failed(exc_message="Shopify answered with an error: Access denied")
+        self.assertEqual(
+            shop.env.context.get("shopify_object"), "order:820982911946154508"
+        )
+        shop._shopify_on_sync_failed(
+            exc_message="Shopify answered with an error: Access denied"
+        )
         event = self.events()
         self.assertEqual(event.state, "failed")
         self.assertIn("Access denied", event.error_message)
@@ -150,7 +167,9 @@ class TestOrderSync(ShopifyCase):
         del self.fake.objects[ORDER_GID]
         self.sync()
         self.assertEqual(self.events().state, "failed")
-        self.assertIn("Shopify has no order 820982911946154508", self.events().error_message)
+        self.assertIn(
+            "Shopify has no order 820982911946154508", self.events().error_message
+        )
 
     def test_more_than_250_line_items_are_all_imported(self):
         template = self.order()["lineItems"]["nodes"][0]

@@ -44,18 +44,28 @@ class TestWebhookController(ShopifyCase):
         self.assertEqual(job.identity_key, f"{self.shop.id}:order:820982911946154508")
         self.assertEqual(job.channel, "root.shopify")
         self.assertEqual(self.fake.requests, [], "the request never calls Shopify")
-        self.assertFalse(self.sale_orders(), "the request never builds business records")
+        self.assertFalse(
+            self.sale_orders(), "the request never builds business records"
+        )
 
     def test_previous_secret_still_verifies_during_rotation(self):
-        self.shop.write({"webhook_secret": "new-secret", "webhook_secret_previous": SECRET})
+        self.shop.write(
+            {"webhook_secret": "new-secret", "webhook_secret_previous": SECRET}
+        )
         self.assertEqual(self.deliver().status_code, 200)
         self.assertEqual(len(self.events()), 1)
 
     @mute_logger(CONTROLLER_LOGGER)
     def test_bad_signature_is_refused_and_leaves_nothing(self):
         body = webhook_body("orders/create")
-        for signature in (sign(body, "not-the-secret"), sign(body + b" ", SECRET), "garbage"):
-            response = self.deliver(body=body, extra={"X-Shopify-Hmac-Sha256": signature})
+        for signature in (
+            sign(body, "not-the-secret"),
+            sign(body + b" ", SECRET),
+            "garbage",
+        ):
+            response = self.deliver(
+                body=body, extra={"X-Shopify-Hmac-Sha256": signature}
+            )
             self.assertEqual(response.status_code, 401)
         self.assertNothingStored()
 
@@ -74,7 +84,11 @@ class TestWebhookController(ShopifyCase):
 
     @mute_logger(CONTROLLER_LOGGER)
     def test_missing_required_headers_answer_400(self):
-        for header in ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-Webhook-Id"):
+        for header in (
+            "X-Shopify-Topic",
+            "X-Shopify-Shop-Domain",
+            "X-Shopify-Webhook-Id",
+        ):
             with self.subTest(header=header):
                 response = self.deliver(extra={header: None})
                 self.assertEqual(response.status_code, 400)
@@ -84,7 +98,10 @@ class TestWebhookController(ShopifyCase):
     @mute_logger(CONTROLLER_LOGGER)
     def test_unknown_or_archived_shop_answers_401(self):
         self.assertEqual(
-            self.deliver(extra={"X-Shopify-Shop-Domain": "other.myshopify.com"}).status_code, 401
+            self.deliver(
+                extra={"X-Shopify-Shop-Domain": "other.myshopify.com"}
+            ).status_code,
+            401,
         )
         self.shop.active = False
         self.assertEqual(self.deliver().status_code, 401)
@@ -94,7 +111,9 @@ class TestWebhookController(ShopifyCase):
     def test_shop_without_secret_refuses_everything(self):
         self.shop.webhook_secret = False
         body = webhook_body("orders/create")
-        response = self.deliver(body=body, extra={"X-Shopify-Hmac-Sha256": sign(body, "")})
+        response = self.deliver(
+            body=body, extra={"X-Shopify-Hmac-Sha256": sign(body, "")}
+        )
         self.assertEqual(response.status_code, 401)
         self.assertNothingStored()
 
@@ -119,7 +138,9 @@ class TestWebhookController(ShopifyCase):
     def test_unsupported_topic_is_recorded_as_ignored(self):
         response = self.deliver("carts/update", body=b'{"id": "abc"}')
         self.assertEqual(response.status_code, 200)
-        self.assertRecordValues(self.events(), [{"topic": "carts/update", "state": "ignored"}])
+        self.assertRecordValues(
+            self.events(), [{"topic": "carts/update", "state": "ignored"}]
+        )
         self.assertFalse(self.jobs())
 
     def test_same_webhook_id_is_processed_once(self):
@@ -132,15 +153,20 @@ class TestWebhookController(ShopifyCase):
         self.assertEqual(event.duplicate_count, 2)
         self.assertEqual(self.shop.duplicate_count, 2)
         self.assertEqual(
-            self.env["shopify.webhook.duplicate"].search([]).mapped("reason"), ["webhook_id"] * 2
+            self.env["shopify.webhook.duplicate"].search([]).mapped("reason"),
+            ["webhook_id"] * 2,
         )
 
     def test_same_event_id_is_a_duplicate_per_topic_only(self):
         extra = {"X-Shopify-Event-Id": "e-123"}
         self.deliver("orders/create", extra=extra)
-        self.deliver("orders/create", extra=extra)  # another delivery of the same action
+        self.deliver(
+            "orders/create", extra=extra
+        )  # another delivery of the same action
         self.deliver("orders/updated", extra=extra)  # same action, another topic
-        self.assertEqual(sorted(self.events().mapped("topic")), ["orders/create", "orders/updated"])
+        self.assertEqual(
+            sorted(self.events().mapped("topic")), ["orders/create", "orders/updated"]
+        )
         duplicate = self.env["shopify.webhook.duplicate"].search([])
         self.assertEqual(duplicate.reason, "event_id")
 
@@ -151,7 +177,10 @@ class TestWebhookController(ShopifyCase):
 
         def send():
             response = self.opener.post(
-                self.base_url() + "/shopify/webhook", data=body, headers=headers, timeout=30
+                self.base_url() + "/shopify/webhook",
+                data=body,
+                headers=headers,
+                timeout=30,
             )
             statuses.append(response.status_code)
 

@@ -30,12 +30,20 @@ class ShopifyWebhookInline(http.Controller):
         if not topic or not headers.get("X-Shopify-Webhook-Id"):
             return Response("missing header", status=400)
         env = request.env(user=SUPERUSER_ID)
-        shop = env["shopify.shop"]._shopify_find_by_domain(headers.get("X-Shopify-Shop-Domain"))
-        if not shop or not signature or not shop._shopify_verify_signature(body, signature):
+        shop = env["shopify.shop"]._shopify_find_by_domain(
+            headers.get("X-Shopify-Shop-Domain")
+        )
+        if (
+            not shop
+            or not signature
+            or not shop._shopify_verify_signature(body, signature)
+        ):
             return Response("not verified", status=401)
         try:
             obj = object_of(topic, json.loads(body))
         except ValueError as exc:
             return Response(str(exc), status=400)
-        result = shop.with_company(shop.company_id)._shopify_sync(*obj) if obj else "ignored"
+        result = (
+            shop.with_company(shop.company_id)._shopify_sync(*obj) if obj else "ignored"
+        )
         return Response(result, status=200, content_type="text/plain; charset=utf-8")
