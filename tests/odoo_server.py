@@ -101,17 +101,22 @@ channels = root:{jobs},root.shopify:{jobs}
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Odoo exited early; see {self.log}")
-            try:
-                if requests.get(self.url + "/web/health", timeout=2).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"Odoo did not start in {timeout}s; see {self.log}")
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"Odoo exited early; see {self.log}")
+                try:
+                    health = requests.get(self.url + "/web/health", timeout=2)
+                    if health.status_code == 200:
+                        return self
+                except (requests.ConnectionError, requests.Timeout):  # not up yet
+                    pass
+                time.sleep(0.3)
+            raise RuntimeError(f"Odoo did not start in {timeout}s; see {self.log}")
+        except BaseException:
+            self.stop()  # __exit__ is not called when __enter__ raises
+            raise
 
     def stop(self):
         if self.process and self.process.poll() is None:

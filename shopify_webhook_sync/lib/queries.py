@@ -20,16 +20,22 @@ fragment Address on MailingAddress {
 }
 """
 
-# One page of an order's line items (250 is the API's maximum page size), with the order.
+TAX_LINE = """
+fragment TaxLine on TaxLine {
+  title rate priceSet { ...Money }
+}
+"""
+
+# One page of an order's line items with the order. Pages of 50 keep the query's cost
+# under Shopify's single-query limit (1000 points); a big order takes more pages.
 ORDER = (
     """
 query Order($id: ID!, $after: String) {
   order(id: $id) {
     id legacyResourceId name
     createdAt updatedAt processedAt cancelledAt cancelReason
-    currencyCode email phone note tags test
+    currencyCode taxesIncluded email phone note tags test
     displayFinancialStatus displayFulfillmentStatus
-    statusPageUrl
     customer {
       id legacyResourceId firstName lastName displayName phone updatedAt
       defaultEmailAddress { emailAddress }
@@ -39,13 +45,21 @@ query Order($id: ID!, $after: String) {
     currentSubtotalPriceSet { ...Money }
     currentTotalTaxSet { ...Money }
     currentTotalPriceSet { ...Money }
-    lineItems(first: 250, after: $after) {
+    shippingLines(first: 50) {
+      nodes {
+        id title code isRemoved
+        currentDiscountedPriceSet { ...Money }
+        taxLines { ...TaxLine }
+      }
+    }
+    lineItems(first: 50, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id name title sku quantity currentQuantity
         variant { id legacyResourceId sku barcode }
         originalUnitPriceSet { ...Money }
         discountedUnitPriceAfterAllDiscountsSet { ...Money }
+        taxLines { ...TaxLine }
       }
     }
   }
@@ -53,8 +67,137 @@ query Order($id: ID!, $after: String) {
 """
     + MONEY
     + ADDRESS
+    + TAX_LINE
+)
+
+# -- products, stock and fulfillment (shopify.product.binding, stock out, fulfillment out)
+
+# One page of a product's variants, with the product (a product can have up to 2048).
+PRODUCT = """
+query Product($id: ID!, $after: String) {
+  product(id: $id) {
+    id legacyResourceId title status updatedAt
+    variants(first: 250, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id legacyResourceId title sku barcode price
+        inventoryItem { id }
+      }
+    }
+  }
+}
+"""
+
+# Odoo owns stock: the quantity is set, not adjusted. changeFromQuantity must be sent;
+# null skips Shopify's compare-and-swap because Odoo is the source of truth. Since
+# 2026-04 the mutation requires an @idempotent key, so a retried request applies once.
+INVENTORY_SET_QUANTITIES = """
+mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id }
+    userErrors { field message code }
+  }
+}
+"""
+
+# One page of an order's fulfillment orders, each with its first page of line items
+# (page sizes keep the query's cost well under Shopify's 1,000-point limit; a longer
+# fulfillment order is read on with FULFILLMENT_ORDER_LINES).
+FULFILLMENT_ORDERS = """
+query FulfillmentOrders($id: ID!, $after: String) {
+  order(id: $id) {
+    id
+    fulfillmentOrders(first: 10, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id status
+        assignedLocation { location { id } }
+        lineItems(first: 25) {
+          pageInfo { hasNextPage endCursor }
+          nodes { id remainingQuantity lineItem { id } }
+        }
+      }
+    }
+  }
+}
+"""
+
+# The next pages of one fulfillment order's line items.
+FULFILLMENT_ORDER_LINES = """
+query FulfillmentOrderLines($id: ID!, $after: String) {
+  fulfillmentOrder(id: $id) {
+    id
+    lineItems(first: 250, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id remainingQuantity lineItem { id } }
+    }
+  }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
+  fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}
+"""
+
+# A customer as the partner it becomes; null when it was deleted in Shopify.
+CUSTOMER = (
+    """
+query Customer($id: ID!) {
+  customer(id: $id) {
+    id legacyResourceId firstName lastName displayName phone note updatedAt
+    defaultEmailAddress { emailAddress }
+    defaultAddress { ...Address }
+  }
+}
+"""
+    + ADDRESS
+)
+
+# A refund with one page of its refunded lines (the rest paged like order lines).
+REFUND = (
+    """
+query Refund($id: ID!, $after: String) {
+  refund(id: $id) {
+    id legacyResourceId createdAt note
+    order { id legacyResourceId name }
+    totalRefundedSet { ...Money }
+    refundShippingLines(first: 50) {
+      nodes {
+        shippingLine { id title }
+        subtotalAmountSet { ...Money }
+        taxAmountSet { ...Money }
+      }
+    }
+    transactions(first: 50) {
+      nodes { id gateway kind status amountSet { ...Money } }
+    }
+    refundLineItems(first: 50, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id quantity restockType
+        subtotalSet { ...Money }
+        totalTaxSet { ...Money }
+        lineItem { id name }
+      }
+    }
+  }
+}
+"""
+    + MONEY
 )
 
 DOCUMENTS = {
     "Order": ORDER,
+    "Refund": REFUND,
+    "Customer": CUSTOMER,
+    "Product": PRODUCT,
+    "InventorySetQuantities": INVENTORY_SET_QUANTITIES,
+    "FulfillmentOrders": FULFILLMENT_ORDERS,
+    "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
+    "FulfillmentCreate": FULFILLMENT_CREATE,
 }

@@ -18,14 +18,32 @@ TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "orders/paid": ("order", ("id",)),
     "orders/edited": ("order", ("order_edit", "order_id")),
     # refunds
+    "refunds/create": ("refund", ("id",)),
     # customers
+    "customers/create": ("customer", ("id",)),
+    "customers/update": ("customer", ("id",)),
+    "customers/delete": ("customer", ("id",)),
     # products
+    "products/create": ("product", ("id",)),
+    "products/update": ("product", ("id",)),
+    "products/delete": ("product", ("id",)),
     # privacy and app lifecycle
+    # (no Admin API object behind them: their job reads the stored payload)
+    "customers/data_request": ("customer_data_request", ("data_request", "id")),
+    "customers/redact": ("customer_redact", ("customer", "id")),
+    "shop/redact": ("shop_redact", ("shop_id",)),
+    "app/uninstalled": ("app_uninstalled", ("id",)),
 }
 
 # Shopify's GraphQL type name for each object kind, for global ids (gid://shopify/Order/1).
 GID_TYPES = {
     "order": "Order",
+    "refund": "Refund",
+    "customer": "Customer",
+    "customer_redact": "Customer",
+    "shop_redact": "Shop",
+    "app_uninstalled": "Shop",
+    "product": "Product",
 }
 
 

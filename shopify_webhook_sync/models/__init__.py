@@ -3,5 +3,12 @@ from . import shopify_webhook_event
 from . import shopify_webhook_duplicate
 from . import shopify_binding
 from . import shopify_customer_binding
+from . import shopify_privacy
 from . import shopify_order_binding
 from . import sale_order
+from . import shopify_mapping
+from . import shopify_product_binding
+from . import shopify_location_mapping
+from . import shopify_stock
+from . import shopify_fulfillment
+from . import shopify_refund_binding

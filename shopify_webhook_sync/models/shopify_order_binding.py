@@ -1,6 +1,8 @@
-"""Shopify order -> sale.order: fetch fresh, check mappings, then create or update."""
+"""Shopify order -> sale.order: fetch fresh, resolve every mapping, then create or update,
+and check that Odoo's totals equal Shopify's to the cent."""
 
 from odoo import api, fields, models
+from odoo.tools import float_compare
 
 from ..lib.queries import ORDER
 from ..lib.webhook import to_gid
@@ -32,11 +34,12 @@ class ShopifyOrderBinding(models.Model):
         updated_at = _datetime(order["updatedAt"])
         if binding and binding._shopify_is_uptodate(updated_at):
             return binding.sale_order_id
-        products = self._shopify_map_lines(shop, order, lines)
+        line_vals, pricelist = self._shopify_resolve(shop, order, lines)
         if binding:
-            binding._shopify_update(order, lines, products)
+            binding._shopify_update(order, line_vals)
         else:
-            binding = self._shopify_create(shop, order, lines, products)
+            binding = self._shopify_create(shop, order, line_vals, pricelist)
+        binding._shopify_check_totals(order)
         binding.shopify_updated_at = updated_at
         return binding.sale_order_id
 
@@ -62,105 +65,179 @@ class ShopifyOrderBinding(models.Model):
             )
         return order, lines
 
+    # -- mappings: everything resolved before anything is written --
+
     @api.model
-    def _shopify_map_lines(self, shop, order: dict, lines: list[dict]) -> dict:
-        """Shopify line id -> product.product, by variant SKU = Internal Reference.
-        Any line that cannot be matched stops the whole order: nothing is guessed."""
-        Product = self.env["product.product"].with_company(shop.company_id)
-        products, missing = {}, []
+    def _shopify_resolve(self, shop, order: dict, lines: list[dict]):
+        """({Shopify line gid: sale.order.line values}, pricelist) for the order's item
+        and shipping lines. Every missing mapping is collected, then the order stops with
+        one reason listing them all: nothing is guessed, nothing partial is written."""
+        missing = []
+        values = {}
         for line in lines:
-            sku = (
-                (line.get("variant") or {}).get("sku") or line.get("sku") or ""
-            ).strip()
-            found = sku and Product.search(
-                [
-                    ("default_code", "=", sku),
-                    ("company_id", "in", (False, shop.company_id.id)),
-                ],
-                limit=2,
+            product, problem = self._shopify_product(shop, line)
+            taxes = self._shopify_line_taxes(shop, order, line, missing)
+            if problem:
+                missing.append(problem)
+                continue
+            values[line["id"]] = _line_vals(line, product, taxes)
+        for shipping in (order.get("shippingLines") or {}).get("nodes", []):
+            product = self.env["shopify.shipping.mapping"]._shopify_product(
+                shop, shipping
             )
-            if found and len(found) == 1:
-                products[line["id"]] = found
-            else:
-                missing.append((line, sku, len(found) if found else 0))
+            taxes = self._shopify_line_taxes(shop, order, shipping, missing)
+            if not product:
+                missing.append(self._shopify_missing_shipping(shipping))
+                continue
+            values[shipping["id"]] = _shipping_vals(shipping, product, taxes)
+        pricelist = self._shopify_pricelist(shop, order, missing)
         if missing:
             raise SyncBlocked(
-                "needs_mapping", self._shopify_mapping_message(order, missing)
+                "needs_mapping",
+                "\n".join(
+                    [
+                        self.env._(
+                            "Shopify order %(order)s (%(gid)s) cannot be synced yet:",
+                            order=order["name"],
+                            gid=order["id"],
+                        ),
+                        *missing,
+                    ]
+                ),
             )
-        return products
-
-    def _shopify_mapping_message(self, order: dict, missing: list) -> str:
-        _ = self.env._
-        lines = [
-            _(
-                "Shopify order %(order)s (%(gid)s) cannot be synced: %(count)s line(s) match no "
-                "Odoo product.",
-                order=order["name"],
-                gid=order["id"],
-                count=len(missing),
-            )
-        ]
-        for line, sku, count in missing:
-            if not sku:
-                lines.append(
-                    _(
-                        "- '%(line)s' has no SKU in Shopify: give the variant a SKU equal to an "
-                        "Odoo product's Internal Reference.",
-                        line=line["name"],
-                    )
-                )
-            elif count > 1:
-                lines.append(
-                    _(
-                        "- '%(line)s': SKU '%(sku)s' is the Internal Reference of several Odoo "
-                        "products: keep it on one product only.",
-                        line=line["name"],
-                        sku=sku,
-                    )
-                )
-            else:
-                lines.append(
-                    _(
-                        "- '%(line)s': no Odoo product has the Internal Reference '%(sku)s'. "
-                        "Create the product (or set that Internal Reference on the existing "
-                        "one), then retry this event.",
-                        line=line["name"],
-                        sku=sku,
-                    )
-                )
-        return "\n".join(lines)
+        return values, pricelist
 
     @api.model
-    def _shopify_create(self, shop, order: dict, lines: list[dict], products: dict):
-        Partner = self.env["shopify.customer.binding"]
-        partner = Partner._shopify_partner_for_order(shop, order)
-        sale_order = (
-            self.env["sale.order"]
-            .with_company(shop.company_id)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "partner_invoice_id": Partner._shopify_address(
-                        partner, order.get("billingAddress"), "invoice"
-                    ).id,
-                    "partner_shipping_id": Partner._shopify_address(
-                        partner, order.get("shippingAddress"), "delivery"
-                    ).id,
-                    "company_id": shop.company_id.id,
-                    "client_order_ref": order["name"],
-                    "origin": order["name"],
-                    "date_order": _datetime(
-                        order.get("processedAt") or order["createdAt"]
-                    ),
-                    "note": order.get("note") or False,
-                    "order_line": [
-                        fields.Command.create(_line_vals(line, products[line["id"]]))
-                        for line in lines
-                        if line["currentQuantity"]
-                    ],
-                }
+    def _shopify_product(self, shop, line: dict):
+        """(product, None) for a line item, matched by variant mapping, then SKU (the
+        product's Internal Reference), then barcode; or (empty, reason) when it cannot be
+        matched to exactly one product."""
+        _ = self.env._
+        Product = self.env["product.product"].with_company(shop.company_id)
+        variant = line.get("variant") or {}
+        if variant.get("id") and "shopify.product.binding" in self.env:
+            product = self.env["shopify.product.binding"]._shopify_product_for_variant(
+                shop, variant["id"]
             )
+            if product:
+                return product, None
+        company = ("company_id", "in", (False, shop.company_id.id))
+        sku = (variant.get("sku") or line.get("sku") or "").strip()
+        barcode = (variant.get("barcode") or "").strip()
+        for field, value in (("default_code", sku), ("barcode", barcode)):
+            found = value and Product.search([(field, "=", value), company], limit=2)
+            if found and len(found) == 1:
+                return found, None
+            if found:
+                return Product, _(
+                    "- '%(line)s': '%(value)s' is the %(field)s of several Odoo products: "
+                    "keep it on one product only.",
+                    line=line["name"],
+                    value=value,
+                    field=Product._fields[field].string,
+                )
+        if not sku and not barcode:
+            return Product, _(
+                "- '%(line)s' has no SKU in Shopify: give the variant a SKU equal to an Odoo "
+                "product's Internal Reference (or map the variant).",
+                line=line["name"],
+            )
+        return Product, _(
+            "- '%(line)s': no Odoo product has the Internal Reference '%(sku)s'. Create the "
+            "product (or set that Internal Reference on the existing one), then retry.",
+            line=line["name"],
+            sku=sku or barcode,
         )
+
+    @api.model
+    def _shopify_line_taxes(self, shop, order: dict, line: dict, missing: list):
+        taxes, unmapped = self.env["shopify.tax.mapping"]._shopify_taxes(
+            shop, line.get("taxLines") or [], order.get("taxesIncluded")
+        )
+        included = order.get("taxesIncluded")
+        for title, rate, tax in unmapped:
+            problem = self.env._(
+                "- tax '%(title)s' at %(rate)s%%: ",
+                title=title,
+                rate=round(float(rate or 0) * 100, 3),
+            )
+            if tax:
+                problem += self.env._(
+                    "it is mapped to '%(tax)s', but Shopify's prices %(are)s taxes and that "
+                    "tax is %(state)s in the price. Map a tax that matches.",
+                    tax=tax.display_name,
+                    are=self.env._("include") if included else self.env._("exclude"),
+                    state=self.env._("included")
+                    if tax.price_include
+                    else self.env._("not included"),
+                )
+            else:
+                problem += self.env._(
+                    "no tax mapping. Add it in Shopify > Configuration > Tax Mappings."
+                )
+            if problem not in missing:
+                missing.append(problem)
+        return taxes
+
+    def _shopify_missing_shipping(self, shipping: dict) -> str:
+        return self.env._(
+            "- shipping '%(title)s' (code %(code)s): no shipping mapping. Add it in "
+            "Shopify > Configuration > Shipping Mappings.",
+            title=shipping.get("title"),
+            code=shipping.get("code") or "-",
+        )
+
+    @api.model
+    def _shopify_pricelist(self, shop, order: dict, missing: list):
+        """A pricelist in the order's currency, required when it is not the company's."""
+        currency = order.get("currencyCode")
+        if not currency or currency == shop.company_id.currency_id.name:
+            return self.env["product.pricelist"]
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id.name", "=", currency),
+                ("company_id", "in", (False, shop.company_id.id)),
+            ],
+            limit=1,
+        )
+        if not pricelist:
+            missing.append(
+                self.env._(
+                    "- currency %(currency)s: no active pricelist in %(currency)s for "
+                    "%(company)s. Create one (Sales > Products > Pricelists).",
+                    currency=currency,
+                    company=shop.company_id.name,
+                )
+            )
+        return pricelist
+
+    # -- writing --
+
+    @api.model
+    def _shopify_create(self, shop, order: dict, line_vals: dict, pricelist):
+        Customer = self.env["shopify.customer.binding"]
+        partner = Customer._shopify_partner_for_order(shop, order)
+        vals = {
+            "partner_id": partner.id,
+            "partner_invoice_id": Customer._shopify_address(
+                partner, order.get("billingAddress"), "invoice"
+            ).id,
+            "partner_shipping_id": Customer._shopify_address(
+                partner, order.get("shippingAddress"), "delivery"
+            ).id,
+            "company_id": shop.company_id.id,
+            "client_order_ref": order["name"],
+            "origin": order["name"],
+            "date_order": _datetime(order.get("processedAt") or order["createdAt"]),
+            "order_line": [
+                fields.Command.create(vals)
+                for vals in line_vals.values()
+                if vals["product_uom_qty"]
+            ],
+        } | self._shopify_header_vals(order)
+        if pricelist:
+            vals["pricelist_id"] = pricelist.id
+        sale_order = self.env["sale.order"].with_company(shop.company_id).create(vals)
         binding = self.create(
             {
                 "shop_id": shop.id,
@@ -175,11 +252,23 @@ class ShopifyOrderBinding(models.Model):
             sale_order.action_confirm()
         return binding
 
-    def _shopify_update(self, order: dict, lines: list[dict], products: dict):
+    def _shopify_header_vals(self, order: dict) -> dict:
+        Tag = self.env["crm.tag"]
+        tags = Tag.browse()
+        for name in order.get("tags") or []:
+            tags |= Tag.search([("name", "=", name)], limit=1) or Tag.create(
+                {"name": name}
+            )
+        return {
+            "note": order.get("note") or False,
+            "tag_ids": [fields.Command.set(tags.ids)],
+        }
+
+    def _shopify_update(self, order: dict, line_vals: dict):
         """Bring the bound sale order to Shopify's current state; an order already
         delivered or invoiced is never rewritten: the event waits for review instead."""
         sale_order = self.sale_order_id
-        commands = _line_commands(sale_order, lines, products)
+        commands = _line_commands(sale_order, line_vals)
         cancel = bool(order.get("cancelledAt")) and sale_order.state != "cancel"
         if (commands or cancel) and _is_locked(sale_order):
             raise SyncBlocked(
@@ -187,33 +276,85 @@ class ShopifyOrderBinding(models.Model):
                 self.env._(
                     "Shopify order %(order)s changed (%(change)s) but %(so)s is already "
                     "delivered or invoiced, so it was not rewritten. Adjust it by hand, then "
-                    "mark the event done by retrying it.",
+                    "retry the event.",
                     order=order["name"],
                     change=self.env._("cancelled") if cancel else self.env._("lines"),
                     so=sale_order.name,
                 ),
             )
-        vals = {"note": order.get("note") or False}
+        vals = self._shopify_header_vals(order)
         if commands:
             vals["order_line"] = commands
         sale_order.write(vals)
         if cancel:
             sale_order._action_cancel()
 
+    def _shopify_check_totals(self, order: dict):
+        """Odoo's untaxed amount, tax and total must equal Shopify's current ones to the
+        cent; otherwise nothing is written and the event waits for review with both."""
+        sale_order = self.sale_order_id
+        if sale_order.state == "cancel":
+            return
+        total = float(order["currentTotalPriceSet"]["shopMoney"]["amount"])
+        tax = float(order["currentTotalTaxSet"]["shopMoney"]["amount"])
+        figures = [
+            (self.env._("untaxed"), sale_order.amount_untaxed, total - tax),
+            (self.env._("tax"), sale_order.amount_tax, tax),
+            (self.env._("total"), sale_order.amount_total, total),
+        ]
+        digits = sale_order.currency_id.decimal_places
+        if all(
+            float_compare(odoo, shopify, precision_digits=digits) == 0
+            for _n, odoo, shopify in figures
+        ):
+            return
+        raise SyncBlocked(
+            "needs_review",
+            self.env._(
+                "Shopify order %(order)s: Odoo's totals differ from Shopify's, so it was not "
+                "written. %(figures)s. Check the tax and shipping mappings (or the products' "
+                "taxes), then retry.",
+                order=order["name"],
+                figures="; ".join(
+                    self.env._(
+                        "%(name)s Odoo %(odoo).2f / Shopify %(shopify).2f",
+                        name=name,
+                        odoo=odoo,
+                        shopify=shopify,
+                    )
+                    for name, odoo, shopify in figures
+                ),
+            ),
+        )
 
-def _line_vals(line: dict, product) -> dict:
+
+def _money(money_bag: dict | None) -> float:
+    return float(((money_bag or {}).get("shopMoney") or {}).get("amount") or 0)
+
+
+def _line_vals(line: dict, product, taxes) -> dict:
     return {
         "product_id": product.id,
         "name": line["name"],
         "product_uom_qty": line["currentQuantity"],
-        "price_unit": float(
-            line["discountedUnitPriceAfterAllDiscountsSet"]["shopMoney"]["amount"]
-        ),
+        "price_unit": _money(line["discountedUnitPriceAfterAllDiscountsSet"]),
+        "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": line["id"],
     }
 
 
-def _line_commands(sale_order, lines: list[dict], products: dict) -> list:
+def _shipping_vals(shipping: dict, product, taxes) -> dict:
+    return {
+        "product_id": product.id,
+        "name": shipping.get("title") or product.display_name,
+        "product_uom_qty": 0 if shipping.get("isRemoved") else 1,
+        "price_unit": _money(shipping["currentDiscountedPriceSet"]),
+        "tax_id": [fields.Command.set(taxes.ids)],
+        "shopify_line_gid": shipping["id"],
+    }
+
+
+def _line_commands(sale_order, line_vals: dict) -> list:
     """Commands that make the order lines equal Shopify's; empty when they already are."""
     existing = {
         sol.shopify_line_gid: sol
@@ -221,28 +362,28 @@ def _line_commands(sale_order, lines: list[dict], products: dict) -> list:
         if sol.shopify_line_gid
     }
     commands = []
-    for line in lines:
-        vals = _line_vals(line, products[line["id"]])
-        sol = existing.pop(line["id"], None)
+    for gid, vals in line_vals.items():
+        sol = existing.pop(gid, None)
         if sol is None:
             if vals["product_uom_qty"]:
                 commands.append(fields.Command.create(vals))
-            continue
-        changed = {
-            key: value
-            for key, value in vals.items()
-            if key in ("product_uom_qty", "price_unit") and sol[key] != value
-        }
-        if sol.product_id != products[line["id"]]:
-            changed["product_id"] = products[line["id"]].id
-        if changed:
-            commands.append(fields.Command.update(sol.id, changed))
+        elif _line_differs(sol, vals):
+            commands.append(fields.Command.update(sol.id, vals))
     commands += [
         fields.Command.update(sol.id, {"product_uom_qty": 0})
         for sol in existing.values()
         if sol.product_uom_qty
     ]
     return commands
+
+
+def _line_differs(sol, vals: dict) -> bool:
+    return (
+        sol.product_id.id != vals["product_id"]
+        or sol.product_uom_qty != vals["product_uom_qty"]
+        or sol.price_unit != vals["price_unit"]
+        or set(sol.tax_id.ids) != set(vals["tax_id"][0][2])
+    )
 
 
 def _is_locked(sale_order) -> bool:

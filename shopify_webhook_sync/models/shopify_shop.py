@@ -11,7 +11,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib.client import ShopifyClient, ShopifyTransientError
 from ..lib.queries import API_VERSION
-from ..lib.webhook import to_gid, verify
+from ..lib.webhook import GID_TYPES, to_gid, verify
 from .shopify_webhook_event import PROBLEM_STATES
 
 _logger = logging.getLogger(__name__)
@@ -25,16 +25,21 @@ MAX_RETRIES = 30
 
 class SyncBlocked(Exception):
     """A business outcome that stops an object without failing its job: the events take
-    ``state`` and ``message`` says what to fix (e.g. a missing product mapping)."""
+    ``state`` and ``message`` says what to fix (e.g. a missing product mapping).
 
-    def __init__(self, state: str, message: str):
+    ``keep_changes``: what the import wrote before stopping is kept (e.g. the product
+    variants it bound, so that an operator can map those still missing a product)."""
+
+    def __init__(self, state: str, message: str, keep_changes: bool = False):
         super().__init__(message)
         self.state = state
+        self.keep_changes = keep_changes
 
 
 class ShopifyShop(models.Model):
     _name = "shopify.shop"
     _description = "Shopify Shop"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "name"
 
     name = fields.Char(required=True)
@@ -82,7 +87,36 @@ class ShopifyShop(models.Model):
     event_ids = fields.One2many("shopify.webhook.event", "shop_id", string="Events")
     event_count = fields.Integer(compute="_compute_event_counts")
     event_problem_count = fields.Integer(compute="_compute_event_counts")
+    event_queued_count = fields.Integer(compute="_compute_event_counts")
     duplicate_count = fields.Integer(compute="_compute_event_counts")
+    # -- customers, privacy and app lifecycle (models/shopify_privacy.py)
+    customer_merge_by_email = fields.Boolean(
+        string="Match Customers by Email",
+        help="A new Shopify customer whose email is the email of exactly one existing "
+        "contact of the company is linked to that contact instead of creating a new "
+        "one. Off: every Shopify customer gets its own contact.",
+    )
+    responsible_user_id = fields.Many2one(
+        "res.users",
+        string="Privacy Responsible",
+        default=lambda self: self.env.user,
+        help="Gets a To Do activity when a customer asks Shopify for their data.",
+    )
+    connection_state = fields.Selection(
+        [("connected", "Connected"), ("disconnected", "Disconnected")],
+        required=True,
+        default="connected",
+        readonly=True,
+        copy=False,
+        help="Disconnected when the app is uninstalled from Shopify: nothing is fetched "
+        "from Shopify until a new access token is set.",
+    )
+    access_token_set_at = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="When the current access token was set: an app/uninstalled delivery "
+        "triggered before it is about an earlier installation and is ignored.",
+    )
 
     _sql_constraints = [
         (
@@ -109,11 +143,16 @@ class ShopifyShop(models.Model):
         for vals in vals_list:
             if vals.get("shop_domain"):
                 vals["shop_domain"] = vals["shop_domain"].strip().lower()
+            if vals.get("access_token"):
+                vals.setdefault("access_token_set_at", fields.Datetime.now())
         return super().create(vals_list)
 
     def write(self, vals):
         if vals.get("shop_domain"):
             vals["shop_domain"] = vals["shop_domain"].strip().lower()
+        if vals.get("access_token"):  # the app was (re)installed: a new token
+            vals.setdefault("connection_state", "connected")
+            vals.setdefault("access_token_set_at", fields.Datetime.now())
         return super().write(vals)
 
     def _compute_webhook_url(self):
@@ -142,12 +181,19 @@ class ShopifyShop(models.Model):
                 counts.get((shop.id, s), 0) for s in PROBLEM_STATES
             )
             shop.duplicate_count = duplicates.get(shop, 0)
+            shop.event_queued_count = counts.get((shop.id, "queued"), 0)
 
     def action_open_events(self):
+        """The shop's events, with the button's search_default_* filters applied."""
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "shopify_webhook_sync.action_shopify_webhook_event"
         )
         action["domain"] = [("shop_id", "in", self.ids)]
+        action["context"] = {
+            key: value
+            for key, value in self.env.context.items()
+            if key.startswith("search_default_")
+        }
         return action
 
     # -- webhook side (runs in the HTTP request: no Shopify call, no business record) --
@@ -180,6 +226,13 @@ class ShopifyShop(models.Model):
             ._shopify_sync(kind, shopify_id)
         )
 
+    def _shopify_requeue_blocked(self):
+        """A mapping was saved: the objects that waited for one are synced again (each
+        once: identity keys); those still missing something go back to needs_mapping."""
+        self.env["shopify.webhook.event"].sudo().search(
+            [("shop_id", "in", self.ids), ("state", "=", "needs_mapping")]
+        )._shopify_requeue()
+
     def _job_prepare_context_before_enqueue_keys(self):
         # The object a job syncs travels in its context, so that on_fail (which is only
         # given the job's recordset) knows which events to mark failed.
@@ -208,8 +261,8 @@ class ShopifyShop(models.Model):
         )
         handler = self.env[SYNC_MODELS[kind]]
         try:
-            with self.env.cr.savepoint():
-                record = handler._shopify_import(self, shopify_id)
+            self._shopify_check_connected(kind)
+            record = _import_keeping_changes(handler, self, shopify_id)
         except SyncBlocked as blocked:
             events._shopify_set_outcome(blocked.state, str(blocked))
             return str(blocked)
@@ -217,6 +270,24 @@ class ShopifyShop(models.Model):
             raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
         events._shopify_set_outcome("done", record=record)
         return f"{record._name},{record.id}" if record else "nothing to do"
+
+    def _shopify_check_connected(self, kind: str):
+        """Nothing is asked of Shopify once the app was uninstalled (its token is dead):
+        the object's events fail with what to do. Objects whose handler needs no Admin
+        API (privacy requests, which arrive after an uninstall) still run."""
+        handler = self.env[SYNC_MODELS[kind]]
+        if self.connection_state == "connected" or not getattr(
+            handler, "_shopify_needs_api", True
+        ):
+            return
+        raise SyncBlocked(
+            "failed",
+            self.env._(
+                "Not synced: the app was uninstalled from Shopify; reinstall it and set "
+                "a new access token on the shop %(shop)s, then retry this event.",
+                shop=self.shop_domain,
+            ),
+        )
 
     def _shopify_lock(self, kind: str, shopify_id: str):
         key = f"shopify:{self.id}:{kind}:{shopify_id}"
@@ -241,11 +312,33 @@ class ShopifyShop(models.Model):
         )
         events._shopify_set_outcome("failed", exc_message or exc_name)
 
-    def _shopify_gid(self, kind: str, shopify_id: str) -> str:
-        return to_gid(kind, shopify_id)
+    def _shopify_gid(self, kind: str, shopify_id: str) -> str | None:
+        # A privacy data request is no Admin API object: it has no global id.
+        return to_gid(kind, shopify_id) if kind in GID_TYPES else None
+
+
+def _import_keeping_changes(handler, shop, shopify_id: str):
+    """``handler._shopify_import`` in a savepoint: an error rolls its writes back, except
+    a SyncBlocked with ``keep_changes``, which leaves the savepoint first."""
+    blocked = None
+    with shop.env.cr.savepoint():
+        try:
+            return handler._shopify_import(shop, shopify_id)
+        except SyncBlocked as exc:
+            if not exc.keep_changes:
+                raise
+            blocked = exc
+    raise blocked
 
 
 # object kind -> model whose _shopify_import(shop, shopify_id) syncs it
 SYNC_MODELS = {
     "order": "shopify.order.binding",
+    "refund": "shopify.refund.binding",
+    "customer": "shopify.customer.binding",
+    "customer_data_request": "shopify.privacy.data.request",
+    "customer_redact": "shopify.privacy.customer.redact",
+    "shop_redact": "shopify.privacy.shop.redact",
+    "app_uninstalled": "shopify.app.uninstalled",
+    "product": "shopify.product.binding",
 }

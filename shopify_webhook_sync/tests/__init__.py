@@ -3,3 +3,10 @@ from . import test_lib
 from . import test_graphql_documents
 from . import test_webhook_controller
 from . import test_order_sync
+from . import test_order_mappings
+from . import test_refunds
+from . import test_security
+from . import test_products
+from . import test_stock_out
+from . import test_customers
+from . import test_privacy

@@ -64,6 +64,16 @@ class ShopifyCase(HttpCase):
                 for sku in SKUS
             ]
         )
+        cls.shipping_product = cls.env["product.product"].create(
+            {"name": "Shopify shipping", "type": "service"}
+        )
+        cls.env["shopify.shipping.mapping"].create(
+            {
+                "shop_id": cls.shop.id,
+                "name": "Generic Shipping",
+                "product_id": cls.shipping_product.id,
+            }
+        )
         cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
 
     def setUp(self):

@@ -224,6 +224,9 @@ def _page(connection: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- cost
 
 
+MAX_QUERY_COST = 1000  # Shopify's single-query limit (shopify.dev, API rate limits)
+
+
 def _estimate_cost(
     document: DocumentNode, operation_name: str | None, variables: dict
 ) -> int:
@@ -404,6 +407,16 @@ class FakeShopify:
         document, errors = _document_errors(query, self.schema)
         if errors:
             return self._reject(query, variables, errors, "GRAPHQL_VALIDATION_FAILED")
+        cost = _estimate_cost(document, operation_name, variables)
+        if cost > MAX_QUERY_COST:
+            # Shopify refuses a query whose requested cost exceeds the single-query limit.
+            message = (
+                f"Query cost is {cost}, which exceeds the single query max cost limit "
+                f"({MAX_QUERY_COST})."
+            )
+            return self._reject(
+                query, variables, [GraphQLError(message)], "MAX_COST_EXCEEDED"
+            )
         result = execute(
             self.schema,
             document,
@@ -417,7 +430,6 @@ class FakeShopify:
             # fault like a validation error; field errors (path set) stay in the answer.
             return self._reject(query, variables, result.errors, "INVALID_VARIABLE")
         payload = result.formatted
-        cost = _estimate_cost(document, operation_name, variables)
         payload["extensions"] = {
             "cost": self._cost(cost, cost, self.throttle_available)
         }

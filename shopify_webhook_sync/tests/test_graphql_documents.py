@@ -1,7 +1,9 @@
 import unittest
 
+from graphql import parse
+
 from ..lib.queries import DOCUMENTS
-from .fake_shopify import validate_document
+from .fake_shopify import MAX_QUERY_COST, _estimate_cost, validate_document
 
 
 class TestGraphQLDocuments(unittest.TestCase):
@@ -10,3 +12,10 @@ class TestGraphQLDocuments(unittest.TestCase):
         for name, document in DOCUMENTS.items():
             with self.subTest(document=name):
                 self.assertEqual(validate_document(document), [])
+
+    def test_every_document_fits_the_single_query_cost_limit(self):
+        for name, document in DOCUMENTS.items():
+            with self.subTest(document=name):
+                self.assertLessEqual(
+                    _estimate_cost(parse(document), None, {}), MAX_QUERY_COST
+                )

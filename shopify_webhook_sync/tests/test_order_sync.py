@@ -28,10 +28,13 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(sale_order.partner_shipping_id.type, "delivery")
         self.assertEqual(sale_order.partner_shipping_id.state_id.code, "KY")
         self.assertEqual(sale_order.partner_invoice_id.type, "invoice")
-        self.assertEqual(sale_order.order_line.product_id.mapped("default_code"), SKUS)
+        items = sale_order.order_line.filtered("product_id.default_code")
+        self.assertEqual(items.product_id.mapped("default_code"), SKUS)
         self.assertEqual(
-            sale_order.order_line.mapped("price_unit"),
-            [89.99, 19.99, 24.99, 159.99, 119.99],
+            items.mapped("price_unit"), [89.99, 19.99, 24.99, 159.99, 119.99]
+        )
+        self.assertEqual(
+            (sale_order.order_line - items).product_id, self.shipping_product
         )
         self.assertEqual(sale_order.amount_untaxed, 414.95)
         self.assertTrue(sale_order.picking_ids, "the confirmed order has its delivery")
@@ -67,7 +70,9 @@ class TestOrderSync(ShopifyCase):
         self.sync()
         self.order()["updatedAt"] = "2022-01-02T00:00:00Z"
         self.order()["lineItems"]["nodes"][0]["currentQuantity"] = 3
+        self.order()["currentTotalPriceSet"]["shopMoney"]["amount"] = "594.93"
         self.sync("orders/updated")
+        self.assertEqual(self.events().mapped("state"), ["done", "done"])
         line = self.sale_orders().order_line.filtered(
             lambda sol: sol.product_id.default_code == SKUS[0]
         )
@@ -119,7 +124,7 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(event.state, "queued")
         self.run_jobs()
         self.assertEqual(event.state, "done")
-        self.assertEqual(len(self.sale_orders().order_line), 5)
+        self.assertEqual(len(self.sale_orders().order_line), 6, "5 items and shipping")
 
     def test_429_leaves_the_event_queued_until_shopify_answers(self):
         self.fake.fail_next("429", retry_after=7)
@@ -171,11 +176,14 @@ class TestOrderSync(ShopifyCase):
             "Shopify has no order 820982911946154508", self.events().error_message
         )
 
-    def test_more_than_250_line_items_are_all_imported(self):
+    def test_a_601_line_order_is_read_page_by_page(self):
         template = self.order()["lineItems"]["nodes"][0]
         self.order()["lineItems"]["nodes"] = [
             dict(template, id=f"gid://shopify/LineItem/{n}") for n in range(1, 602)
         ]
+        self.order()["currentTotalPriceSet"]["shopMoney"]["amount"] = str(601 * 89.99)
         self.sync()
-        self.assertEqual(len(self.sale_orders().order_line), 601)
-        self.assertEqual(len(self.fake.requests), 3)
+        self.assertEqual(
+            len(self.sale_orders().order_line), 602, "601 items and shipping"
+        )
+        self.assertEqual(len(self.fake.requests), 13, "pages of 50 line items")

@@ -1,6 +1,6 @@
 {
     "name": "Shopify Webhook Sync: inline variant (benchmark only)",
-    "summary": "POST /shopify/webhook/inline syncs the order inside the request, to measure it",
+    "summary": "Benchmark only: a webhook route syncing the order inside the request",
     "version": "18.0.1.0.0",
     "category": "Hidden",
     "license": "LGPL-3",

@@ -1,0 +1,274 @@
+"""Shopify refund -> credit note: against the order's invoice (posted, and paid back
+through the gateway's journal) or, when the order is not invoiced yet, a draft credit note.
+Refunded items are restocked as Shopify says, line by line."""
+
+from odoo import api, fields, models
+from odoo.tools import float_compare
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..lib.queries import REFUND
+from ..lib.webhook import gid_id, to_gid
+from .shopify_order_binding import _money
+from .shopify_shop import SyncBlocked
+
+
+class ShopifyRefundBinding(models.Model):
+    _name = "shopify.refund.binding"
+    _inherit = "shopify.binding"
+    _description = "Shopify Refund Binding"
+
+    move_id = fields.Many2one(
+        "account.move",
+        string="Credit Note",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    order_binding_id = fields.Many2one(
+        "shopify.order.binding", required=True, ondelete="cascade"
+    )
+
+    @api.model
+    def _shopify_import(self, shop, shopify_id: str):
+        binding = self._shopify_find(shop, shopify_id)
+        if binding:  # a refund never changes once made
+            return binding.move_id
+        refund, lines = self._shopify_fetch(shop, shopify_id)
+        order_binding = self._shopify_order_binding(shop, refund)
+        sale_order = order_binding.sale_order_id
+        journals = self._shopify_journals(shop, refund)
+        move = self._shopify_credit_note(sale_order, refund, lines)
+        self._shopify_check_total(move, refund, lines)
+        if move.state == "posted":
+            self._shopify_register_payments(move, refund, journals)
+        self._shopify_restock(sale_order, lines)
+        self.create(
+            {
+                "shop_id": shop.id,
+                "shopify_id": shopify_id,
+                "move_id": move.id,
+                "order_binding_id": order_binding.id,
+            }
+        )
+        return move
+
+    @api.model
+    def _shopify_fetch(self, shop, shopify_id: str):
+        client = shop._shopify_client()
+        refund, lines = None, []
+        for data, connection in client.paginate(
+            REFUND, {"id": to_gid("refund", shopify_id)}, ("refund", "refundLineItems")
+        ):
+            refund = refund or data.get("refund")
+            lines += connection["nodes"]
+        if not refund:
+            raise SyncBlocked(
+                "failed",
+                self.env._(
+                    "Shopify has no refund %(id)s in %(shop)s.",
+                    id=shopify_id,
+                    shop=shop.shop_domain,
+                ),
+            )
+        return refund, lines
+
+    @api.model
+    def _shopify_order_binding(self, shop, refund: dict):
+        """The refunded order's binding. A refund can arrive before its order was synced
+        (orders/create and refunds/create are delivered independently): then the order is
+        synced by its own delivery and the refund retries until it is."""
+        order_id = refund["order"]["legacyResourceId"]
+        binding = self.env["shopify.order.binding"]._shopify_find(shop, order_id)
+        if binding:
+            return binding
+        raise RetryableJobError(
+            self.env._(
+                "Waiting for Shopify order %(order)s to be synced before its refund.",
+                order=refund["order"]["name"],
+            ),
+            seconds=(30, 90),
+        )
+
+    @api.model
+    def _shopify_journals(self, shop, refund: dict) -> dict:
+        """{transaction gid: (journal, amount)} for the refund's successful refund
+        transactions; every gateway must be mapped to a journal."""
+        journals, missing = {}, []
+        Mapping = self.env["shopify.gateway.mapping"]
+        for transaction in (refund.get("transactions") or {}).get("nodes", []):
+            if transaction["kind"] != "REFUND" or transaction["status"] != "SUCCESS":
+                continue
+            mapping = Mapping.search(
+                [("shop_id", "=", shop.id), ("gateway", "=", transaction["gateway"])],
+                limit=1,
+            )
+            if not mapping:
+                missing.append(transaction["gateway"])
+                continue
+            journals[transaction["id"]] = (
+                mapping.journal_id,
+                _money(transaction["amountSet"]),
+            )
+        if missing:
+            raise SyncBlocked(
+                "needs_mapping",
+                self.env._(
+                    "Shopify refund %(refund)s of order %(order)s: no journal for the payment "
+                    "gateway(s) %(gateways)s. Add them in Shopify > Configuration > Payment "
+                    "Gateway Mappings.",
+                    refund=refund["id"],
+                    order=refund["order"]["name"],
+                    gateways=", ".join(sorted(set(missing))),
+                ),
+            )
+        return journals
+
+    @api.model
+    def _shopify_credit_note(self, sale_order, refund: dict, lines: list[dict]):
+        by_gid = {
+            sol.shopify_line_gid: sol
+            for sol in sale_order.order_line
+            if sol.shopify_line_gid
+        }
+        invoice = sale_order.invoice_ids.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state == "posted"
+        )[:1]
+        move_lines = []
+        for line in lines:
+            sol = by_gid.get(line["lineItem"]["id"])
+            if not sol:
+                raise SyncBlocked(
+                    "needs_review",
+                    self.env._(
+                        "Shopify refund %(refund)s refunds '%(line)s', which is not on %(so)s: "
+                        "resync the order, then retry.",
+                        refund=refund["id"],
+                        line=line["lineItem"]["name"],
+                        so=sale_order.name,
+                    ),
+                )
+            move_lines.append(
+                _refund_line(
+                    sol,
+                    line["quantity"],
+                    _money(line["subtotalSet"]) / line["quantity"],
+                )
+            )
+        for shipping in (refund.get("refundShippingLines") or {}).get("nodes", []):
+            sol = by_gid.get((shipping.get("shippingLine") or {}).get("id"))
+            if sol and _money(shipping["subtotalAmountSet"]):
+                move_lines.append(
+                    _refund_line(sol, 1, _money(shipping["subtotalAmountSet"]))
+                )
+        move = (
+            self.env["account.move"]
+            .with_company(sale_order.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": sale_order.partner_invoice_id.id,
+                    "currency_id": sale_order.currency_id.id,
+                    "invoice_origin": sale_order.name,
+                    "ref": self.env._(
+                        "Shopify refund %(id)s of %(order)s",
+                        id=gid_id(refund["id"]),
+                        order=refund["order"]["name"],
+                    ),
+                    "narration": refund.get("note") or False,
+                    "reversed_entry_id": invoice.id or False,
+                    "invoice_line_ids": move_lines,
+                }
+            )
+        )
+        if invoice:
+            move.action_post()
+        return move
+
+    def _shopify_check_total(self, move, refund: dict, lines: list[dict]):
+        expected = sum(
+            _money(line["subtotalSet"]) + _money(line["totalTaxSet"]) for line in lines
+        )
+        expected += sum(
+            _money(s["subtotalAmountSet"]) + _money(s["taxAmountSet"])
+            for s in (refund.get("refundShippingLines") or {}).get("nodes", [])
+        )
+        digits = move.currency_id.decimal_places
+        if float_compare(move.amount_total, expected, precision_digits=digits):
+            raise SyncBlocked(
+                "needs_review",
+                self.env._(
+                    "Shopify refund %(refund)s of order %(order)s: the credit note would total "
+                    "%(odoo).2f but Shopify refunded %(shopify).2f for these lines, so nothing "
+                    "was written. Check the order's taxes, then retry.",
+                    refund=refund["id"],
+                    order=refund["order"]["name"],
+                    odoo=move.amount_total,
+                    shopify=expected,
+                ),
+            )
+
+    def _shopify_register_payments(self, move, refund: dict, journals: dict):
+        """The money Shopify paid back, through each gateway's journal, up to what the
+        credit note still owes: a credit note that offsets an unpaid invoice owes nothing."""
+        for journal, amount in journals.values():
+            amount = min(amount, move.amount_residual)
+            if move.currency_id.is_zero(amount):
+                continue
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=move.ids
+            ).create({"journal_id": journal.id, "amount": amount})._create_payments()
+
+    def _shopify_restock(self, sale_order, lines: list[dict]):
+        """CANCEL: the items never left, so the order asks for fewer; RETURN and
+        LEGACY_RESTOCK: the items came back, so a return of the delivery is validated."""
+        by_gid = {
+            sol.shopify_line_gid: sol
+            for sol in sale_order.order_line
+            if sol.shopify_line_gid
+        }
+        returns = {}
+        for line in lines:
+            sol = by_gid[line["lineItem"]["id"]]
+            if line["restockType"] == "CANCEL":
+                sol.product_uom_qty = max(
+                    sol.product_uom_qty - line["quantity"], sol.qty_delivered
+                )
+            elif line["restockType"] in ("RETURN", "LEGACY_RESTOCK"):
+                returns[sol.product_id] = (
+                    returns.get(sol.product_id, 0) + line["quantity"]
+                )
+        if returns:
+            self._shopify_return(sale_order, returns)
+
+    def _shopify_return(self, sale_order, quantities: dict):
+        picking = sale_order.picking_ids.filtered(
+            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+        )[:1]
+        if not picking:
+            return
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=picking.id, active_model="stock.picking")
+            .create({"picking_id": picking.id})
+        )
+        for return_line in wizard.product_return_moves:
+            return_line.quantity = min(
+                quantities.get(return_line.product_id, 0), return_line.move_id.quantity
+            )
+        returned = wizard._create_return()
+        returned.move_ids.picked = True
+        returned.button_validate()
+
+
+def _refund_line(sol, quantity: float, price_unit: float) -> fields.Command:
+    return fields.Command.create(
+        {
+            "product_id": sol.product_id.id,
+            "name": sol.name,
+            "quantity": quantity,
+            "price_unit": price_unit,
+            "tax_ids": [fields.Command.set(sol.tax_id.ids)],
+            "sale_line_ids": [fields.Command.link(sol.id)],
+        }
+    )

@@ -1,0 +1,144 @@
+"""Orders need their mappings (products, taxes, shipping, currency) and must total what
+Shopify says: otherwise they stop with a reason, and saving the mapping releases them."""
+
+from odoo.tests import tagged
+
+from .common import ORDER_GID, ShopifyCase
+
+
+def money(amount):
+    return {"shopMoney": {"amount": str(amount), "currencyCode": "USD"}}
+
+
+@tagged("post_install", "-at_install")
+class TestOrderMappings(ShopifyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vat20 = cls.env["account.tax"].create(
+            {"name": "VAT 20% (Shopify test)", "amount": 20, "type_tax_use": "sale"}
+        )
+
+    def order(self):
+        return self.fake.objects[ORDER_GID]
+
+    def sync(self, topic="orders/create"):
+        self.assertEqual(self.deliver(topic).status_code, 200)
+        return self.run_jobs()
+
+    def tax_first_line(self):
+        """Shopify charged 20% VAT on the first line (89.99): 18.00."""
+        self.order()["lineItems"]["nodes"][0]["taxLines"] = [
+            {"title": "VAT", "rate": 0.2, "priceSet": money("18.0")}
+        ]
+        self.order()["currentTotalTaxSet"] = money("18.0")
+        self.order()["currentTotalPriceSet"] = money("432.95")
+
+    def test_shipping_line_uses_the_mapped_product(self):
+        self.sync()
+        line = self.sale_orders().order_line.filtered(
+            lambda sol: sol.product_id == self.shipping_product
+        )
+        self.assertEqual(line.name, "Generic Shipping")
+        self.assertEqual(line.price_unit, 0.0)
+
+    def test_mapped_tax_gives_shopify_totals_to_the_cent(self):
+        self.tax_first_line()
+        self.env["shopify.tax.mapping"].create(
+            {
+                "shop_id": self.shop.id,
+                "title": "VAT",
+                "rate": 0.2,
+                "tax_id": self.vat20.id,
+            }
+        )
+        self.sync()
+        sale_order = self.sale_orders()
+        self.assertEqual(self.events().state, "done")
+        self.assertEqual(sale_order.order_line[0].tax_id, self.vat20)
+        self.assertFalse(
+            sale_order.order_line[1:].tax_id, "no Shopify tax, no Odoo tax"
+        )
+        self.assertEqual(
+            (sale_order.amount_untaxed, sale_order.amount_tax, sale_order.amount_total),
+            (414.95, 18.0, 432.95),
+        )
+
+    def test_unmapped_tax_and_shipping_need_mapping_then_saving_releases_once(self):
+        self.tax_first_line()
+        self.env["shopify.shipping.mapping"].search([]).unlink()
+        self.sync()
+        event = self.events()
+        self.assertEqual(event.state, "needs_mapping")
+        self.assertIn("tax 'VAT' at 20.0%", event.error_message)
+        self.assertIn("Tax Mappings", event.error_message)
+        self.assertIn("shipping 'Generic Shipping'", event.error_message)
+        self.assertFalse(self.sale_orders(), "nothing partial")
+        # Saving one mapping re-queues the order; it still lacks the other one.
+        self.env["shopify.tax.mapping"].create(
+            {
+                "shop_id": self.shop.id,
+                "title": "VAT",
+                "rate": 0.2,
+                "tax_id": self.vat20.id,
+            }
+        )
+        self.assertEqual(event.state, "queued")
+        self.assertEqual(len(self.jobs(states=("pending",))), 1)
+        self.run_jobs()
+        self.assertEqual(event.state, "needs_mapping")
+        self.assertNotIn("tax 'VAT'", event.error_message)
+        # Saving the last one releases it, exactly once.
+        self.env["shopify.shipping.mapping"].create(
+            {
+                "shop_id": self.shop.id,
+                "name": "Generic Shipping",
+                "product_id": self.shipping_product.id,
+            }
+        )
+        self.env["shopify.shipping.mapping"].search([]).write(
+            {"name": "Generic Shipping"}
+        )
+        self.assertEqual(len(self.jobs(states=("pending",))), 1, "one job per object")
+        self.run_jobs()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(len(self.sale_orders()), 1)
+
+    def test_tax_included_mismatch_is_explained(self):
+        self.tax_first_line()
+        included = self.vat20.copy(
+            {"name": "VAT 20% included", "price_include_override": "tax_included"}
+        )
+        self.env["shopify.tax.mapping"].create(
+            {
+                "shop_id": self.shop.id,
+                "title": "VAT",
+                "rate": 0.2,
+                "tax_id": included.id,
+            }
+        )
+        self.sync()
+        self.assertEqual(self.events().state, "needs_mapping")
+        self.assertIn("exclude taxes", self.events().error_message)
+
+    def test_totals_that_differ_wait_for_review_with_both_figures(self):
+        self.order()["currentTotalPriceSet"] = money("420.00")
+        self.sync()
+        event = self.events()
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("total Odoo 414.95 / Shopify 420.00", event.error_message)
+        self.assertFalse(
+            self.sale_orders(), "never silently recomputed or half written"
+        )
+
+    def test_tags_become_sale_order_tags(self):
+        self.sync()
+        self.assertEqual(
+            sorted(self.sale_orders().tag_ids.mapped("name")), ["tag1", "tag2"]
+        )
+
+    def test_foreign_currency_needs_a_pricelist(self):
+        self.order()["currencyCode"] = "EUR"
+        self.sync()
+        self.assertEqual(self.events().state, "needs_mapping")
+        self.assertIn("no active pricelist in EUR", self.events().error_message)
