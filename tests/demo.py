@@ -12,6 +12,7 @@ from odoo_server import FIXTURES, fixture, load_fake_shopify
 
 SECRET = "demo-webhook-secret"
 DOMAIN = "john-smith.myshopify.com"
+ORDER_ID = "820982911946154508"
 SKUS = [
     "SKU2006-001",
     "LENS-PROTECT-2YR",
@@ -21,21 +22,15 @@ SKUS = [
 ]
 
 
-def main(url: str, db: str):
-    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
-
-    def rpc(model, method, *args, **kw):
-        return models.execute_kw(db, 2, "admin", model, method, list(args), kw)
-
-    fake = load_fake_shopify().FakeShopify().start()
-    fake.add(fixture("graphql/order_820982911946154508.json"))
-    print(f"Fake Shopify Admin API (published example order #9999) on {fake.url}")
-    shop = {"name": "Demo store", "webhook_secret": SECRET, "admin_api_url": fake.url}
-    shop |= {"access_token": fake.access_token, "shop_domain": DOMAIN}
+def setup_demo_shop(rpc, fake):
+    """The demo shop pointing at the fake Shopify, the example order's products (by SKU)
+    and its shipping method's mapping."""
+    shop = {"name": "Demo store", "shop_domain": DOMAIN, "webhook_secret": SECRET}
+    shop |= {"admin_api_url": fake.url, "access_token": fake.access_token}
     found = rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
-    rpc("shopify.shop", "write", found, shop) if found else rpc(
-        "shopify.shop", "create", shop
-    )
+    if found:
+        rpc("shopify.shop", "write", found, shop)
+    shop_id = found[0] if found else rpc("shopify.shop", "create", shop)
     for sku in SKUS:
         if not rpc("product.product", "search", [("default_code", "=", sku)]):
             rpc(
@@ -43,43 +38,66 @@ def main(url: str, db: str):
                 "create",
                 {"name": sku, "default_code": sku, "type": "consu"},
             )
+    if not rpc("shopify.shipping.mapping", "search", [("shop_id", "=", shop_id)]):
+        shipping = rpc(
+            "product.product", "create", {"name": "Shipping", "type": "service"}
+        )
+        mapping = {
+            "shop_id": shop_id,
+            "name": "Generic Shipping",
+            "product_id": shipping,
+        }
+        rpc("shopify.shipping.mapping", "create", mapping)
 
-    body_path = FIXTURES / "webhooks" / "orders__create.json"
+
+def curl_command(url: str, body_path) -> list[str]:
     body = body_path.read_bytes()
-    signature = base64.b64encode(
-        hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
-    ).decode()
-    command = [
-        "curl", "-sS", "-o", "/dev/null", "-w", "HTTP %{http_code} in %{time_total}s",
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).digest()
+    return [
+        "curl", "-sS", "-o", "/dev/null",
+        "-w", "HTTP %{http_code} in %{time_total}s\\n",
         "-X", "POST", f"{url}/shopify/webhook",
         "-H", "Content-Type: application/json",
         "-H", "X-Shopify-Topic: orders/create",
         "-H", f"X-Shopify-Shop-Domain: {DOMAIN}",
         "-H", f"X-Shopify-Webhook-Id: demo-{time.time_ns()}",
-        "-H", f"X-Shopify-Hmac-Sha256: {signature}",
+        "-H", f"X-Shopify-Hmac-Sha256: {base64.b64encode(signature).decode()}",
         "--data-binary", f"@{body_path}",
     ]  # fmt: skip
+
+
+def main(url: str, db: str):
+    models = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/object", allow_none=True)
+
+    def rpc(model, method, *args, **kw):
+        return models.execute_kw(db, 2, "admin", model, method, list(args), kw)
+
+    fake = load_fake_shopify().FakeShopify().start()
+    fake.add(fixture(f"graphql/order_{ORDER_ID}.json"))
+    print(
+        "Fake Shopify Admin API (Shopify's published example order #9999) "
+        f"on {fake.url}"
+    )
+    setup_demo_shop(rpc, fake)
+    command = curl_command(url, FIXTURES / "webhooks" / "orders__create.json")
     print("$ " + " ".join(f"'{c}'" if " " in c else c for c in command))
     subprocess.run(command, check=True)
-    print()
     deadline = time.monotonic() + 60
+    domain = [("shopify_id", "=", ORDER_ID)]
     while time.monotonic() < deadline:
-        bindings = rpc("shopify.order.binding", "search_read", [("shopify_id", "=", "820982911946154508")],
-                       fields=["sale_order_id"])  # fmt: skip
-        if bindings:
+        found = rpc(
+            "shopify.order.binding", "search_read", domain, fields=["sale_order_id"]
+        )
+        if found:
             print(
-                f"Sale order {bindings[0]['sale_order_id'][1]} created from Shopify order #9999."
+                f"Sale order {found[0]['sale_order_id'][1]} created from Shopify "
+                "order #9999."
             )
             break
         time.sleep(0.5)
     else:
-        events = rpc(
-            "shopify.webhook.event",
-            "search_read",
-            [],
-            fields=["topic", "state", "error_message"],
-            limit=3,
-        )
+        fields = ["topic", "state", "error_message"]
+        events = rpc("shopify.webhook.event", "search_read", [], fields=fields, limit=3)
         print(f"No sale order after 60 s; latest events: {events}")
     fake.stop()
 

@@ -1,5 +1,5 @@
-"""Black-box system tests: a real Odoo server (4 HTTP workers, the queue_job runner) on a
-throw-away copy of the test database, real commits, real concurrent HTTP, and the fake
+"""Black-box system tests: a real Odoo server (4 HTTP workers, the queue_job runner) on
+a throw-away copy of the test database, real commits, real concurrent HTTP, and the fake
 Shopify server. These are the races an HttpCase cannot show (it serializes requests into
 one transaction)."""
 
@@ -50,6 +50,15 @@ def odoo(fake):
             "create",
             [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
         )
+        [shop_id] = server.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
+        [shipping] = server.rpc(
+            "product.product", "create", [{"name": "Shipping", "type": "service"}]
+        )
+        server.rpc(
+            "shopify.shipping.mapping",
+            "create",
+            {"shop_id": shop_id, "name": "Generic Shipping", "product_id": shipping},
+        )
         yield server
 
 
@@ -61,8 +70,8 @@ def clean_fake(fake):
 
 
 def new_order(fake) -> tuple[str, bytes]:
-    """A fresh Shopify order (published example, new id): served by the fake; returns its
-    id and the orders/create webhook body for it."""
+    """A fresh Shopify order (published example, new id): served by the fake; returns
+    its id and the orders/create webhook body for it."""
     order_id = str(random.randrange(10**15, 10**16))
     order = copy.deepcopy(ORDER)
     order.update(id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id)
@@ -110,7 +119,7 @@ def test_signed_order_becomes_a_sale_order_within_seconds(odoo, fake):
     assert sale_order["client_order_ref"] == "#9999"
     assert sale_order["state"] == "sale"
     assert sale_order["amount_untaxed"] == 414.95
-    assert len(sale_order["order_line"]) == 5
+    assert len(sale_order["order_line"]) == 6, "5 items and the shipping line"
 
 
 def test_wrong_signature_is_refused_and_stores_nothing(odoo, fake):
@@ -146,9 +155,9 @@ def test_ten_identical_deliveries_in_parallel(odoo, fake):
 
 
 def test_burst_of_updates_in_parallel_yields_one_order(odoo, fake):
-    """20 different deliveries about one order, at once: jobs may overlap with the runner
-    picking them up, but one object is synced by one job at a time (advisory lock), and
-    syncing it again yields the same records."""
+    """20 different deliveries about one order, at once: jobs may overlap with the
+    runner picking them up, but one object is synced by one job at a time (advisory
+    lock), and syncing it again yields the same records."""
     order_id, body = new_order(fake)
     with ThreadPoolExecutor(10) as pool:
         statuses = list(
@@ -170,7 +179,7 @@ def test_burst_of_updates_in_parallel_yields_one_order(odoo, fake):
         "search_count",
         [("order_id", "=", binding["sale_order_id"][0])],
     )
-    assert lines == 5
+    assert lines == 6
     fetches = [
         r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)
     ]
