@@ -145,7 +145,8 @@ channels = root:{jobs},root.shopify:{jobs}
     def deliver(
         self, body: bytes, secret: str, domain: str, topic="orders/create", **headers
     ):
-        """POST one signed delivery; ``headers`` override (Webhook_Id=..., Event_Id=...)."""
+        """POST one signed delivery; ``headers`` override (Webhook_Id=...,
+        Event_Id=...)."""
         sent = {
             "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": sign(body, secret),
