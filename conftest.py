@@ -1,4 +1,5 @@
-"""Root pytest configuration: a skipped test fails the run (a skipped suite never passes)."""
+"""Root pytest configuration: a skipped test fails the run (a skipped suite never
+passes)."""
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -1,6 +1,7 @@
 {
     "name": "Shopify Webhook Sync",
-    "summary": "Shopify webhooks verified, recorded and synced to Odoo through queue_job",
+    "summary": "Shopify webhooks verified, recorded and synced to Odoo "
+    "through queue_job",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",

@@ -226,3 +226,106 @@ def test_permanent_error_fails_the_job_and_the_reason_survives(odoo, fake):
     odoo.rpc("shopify.webhook.event", "action_retry", [event["id"]])
     odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
     assert len(bindings(odoo, order_id)) == 1
+
+
+REFUND = fixture("graphql/refund_890088186047892319.json")
+REFUND_WEBHOOK = fixture("webhooks/refunds__create.json")
+
+
+def test_a_day_replayed_in_any_order_with_duplicates_and_an_outage(odoo, fake):
+    """12 orders from 4 customers, 4 of them partly refunded: every delivery (create,
+    update, refund) shuffled, a third of them delivered twice, while Shopify is down for
+    the first 8 fetches. Odoo ends with exactly the orders, partners and credit notes it
+    should, and nothing waits or failed."""
+    rng = random.Random(20261127)
+    [journal] = odoo.rpc("account.journal", "search", [("type", "=", "bank")], limit=1)
+    [shop_id] = odoo.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
+    if not odoo.rpc("shopify.gateway.mapping", "search", [("gateway", "=", "bogus")]):
+        mapping = {"shop_id": shop_id, "gateway": "bogus", "journal_id": journal}
+        odoo.rpc("shopify.gateway.mapping", "create", mapping)
+    customers = [str(rng.randrange(10**15, 10**16)) for _i in range(4)]
+    deliveries, order_ids, refund_ids = [], [], []
+    for n in range(12):
+        order_id, body = new_order(fake)
+        order_ids.append(order_id)
+        order = fake.objects[f"gid://shopify/Order/{order_id}"]
+        customer = customers[n % 4]
+        order["customer"] = dict(
+            order["customer"],
+            id=f"gid://shopify/Customer/{customer}",
+            legacyResourceId=customer,
+            displayName=f"Customer {n % 4}",
+        )
+        deliveries += [("orders/create", body), ("orders/updated", body)]
+        if n % 3 == 0:
+            refund_id = str(rng.randrange(10**15, 10**16))
+            refund_ids.append(refund_id)
+            refund = copy.deepcopy(REFUND)
+            refund.update(
+                id=f"gid://shopify/Refund/{refund_id}",
+                legacyResourceId=refund_id,
+                order=f"gid://shopify/Order/{order_id}",
+            )
+            refund["refundLineItems"]["nodes"] = refund["refundLineItems"]["nodes"][:1]
+            fake.add(refund)
+            refund_body = dict(
+                REFUND_WEBHOOK, id=int(refund_id), order_id=int(order_id)
+            )
+            deliveries.append(("refunds/create", json.dumps(refund_body).encode()))
+    sends = [(topic, body, f"day-{rng.random()}") for topic, body in deliveries]
+    sends += rng.sample(sends, len(sends) // 3)  # the same deliveries, again
+    rng.shuffle(sends)
+    fake.fail_next("503", count=8)
+
+    def send(args):
+        topic, body, webhook_id = args
+        return odoo.deliver(body, SECRET, DOMAIN, topic=topic, Webhook_Id=webhook_id)
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = [response.status_code for response in pool.map(send, sends)]
+    assert statuses == [200] * len(sends)
+
+    def settled():
+        states = odoo.rpc(
+            "shopify.webhook.event",
+            "read_group",
+            [("webhook_id", "like", "day-")],
+            ["state"],
+            ["state"],
+        )
+        counts = {group["state"]: group["state_count"] for group in states}
+        return counts if set(counts) == {"done"} else None
+
+    counts = odoo.wait_for(settled, timeout=240, interval=1)
+    assert counts == {"done": len(deliveries)}
+    order_bindings = odoo.rpc(
+        "shopify.order.binding", "search_read", [("shopify_id", "in", order_ids)],
+        fields=["sale_order_id"],
+    )  # fmt: skip
+    assert len(order_bindings) == 12
+    sale_orders = odoo.rpc(
+        "sale.order", "read", [b["sale_order_id"][0] for b in order_bindings],
+        fields=["partner_id", "amount_total"],
+    )  # fmt: skip
+    assert {so["amount_total"] for so in sale_orders} == {414.95}
+    assert len({so["partner_id"][0] for so in sale_orders}) == 4
+    partners = odoo.rpc(
+        "shopify.customer.binding", "search_count", [("shopify_id", "in", customers)]
+    )
+    assert partners == 4
+    credit_notes = odoo.rpc(
+        "shopify.refund.binding", "search_read", [("shopify_id", "in", refund_ids)],
+        fields=["move_id"],
+    )  # fmt: skip
+    assert len(credit_notes) == 4
+    moves = odoo.rpc(
+        "account.move", "read", [c["move_id"][0] for c in credit_notes],
+        fields=["amount_total", "move_type"],
+    )  # fmt: skip
+    assert {(m["move_type"], m["amount_total"]) for m in moves} == {
+        ("out_refund", 89.99)
+    }
+    duplicates = odoo.rpc(
+        "shopify.webhook.duplicate", "search_count", [("webhook_id", "like", "day-")]
+    )
+    assert duplicates == len(sends) - len(deliveries)

@@ -91,7 +91,8 @@ class ShopifyWebhookController(http.Controller):
         return Response(status=200)
 
     def _reject(self, status: int, reason: str, headers: dict | None = None):
-        """Answer a refused delivery: a log line an operator can act on, never the body."""
+        """Answer a refused delivery: a log line an operator can act on, never the
+        body."""
         headers = headers or {}
         _logger.warning(
             "Shopify webhook refused with %s: %s (topic=%s shop=%s webhook_id=%s)",

@@ -1,9 +1,10 @@
 """A small client for Shopify's GraphQL Admin API.
 
 Errors are typed for the job that called it: ``ShopifyTransientError`` (try again later,
-with a delay in seconds: Retry-After, the cost bucket's refill time, or None for "use the
-retry pattern") and ``ShopifyPermanentError`` (a person must act; the message is Shopify's).
-Nothing here sleeps: a worker waiting on Shopify is a worker a webhook cannot have.
+with a delay in seconds: Retry-After, the cost bucket's refill time, or None for "use
+the retry pattern") and ``ShopifyPermanentError`` (a person must act; the message is
+Shopify's). Nothing here sleeps: a worker waiting on Shopify is a worker a webhook
+cannot have.
 """
 
 import math
@@ -44,8 +45,8 @@ class ShopifyClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        # Last throttleStatus Shopify reported, and what the last query cost: together they
-        # say whether the bucket can pay for the next query before we send it.
+        # Last throttleStatus Shopify reported, and what the last query cost: together
+        # they say whether the bucket can pay for the next query before we send it.
         self.throttle: dict | None = None
         self.last_cost: float = 0.0
 
@@ -72,7 +73,8 @@ class ShopifyClient:
             body = response.json()
         except ValueError as exc:
             raise ShopifyTransientError(
-                f"Shopify answered HTTP {response.status_code} with a body that is not JSON"
+                f"Shopify answered HTTP {response.status_code} with a body that is "
+                "not JSON"
             ) from exc
         self._note_cost(body.get("extensions") or {})
         if body.get("errors"):
@@ -83,8 +85,8 @@ class ShopifyClient:
         self, document: str, variables: dict, path: tuple[str, ...]
     ) -> Iterator[tuple[dict, dict]]:
         """Yield (data, connection) for every page of the connection at ``path`` in the
-        result. The document must take an ``$after: String`` variable for that connection
-        and select ``pageInfo { hasNextPage endCursor }``."""
+        result. The document must take an ``$after: String`` variable for that
+        connection and select ``pageInfo { hasNextPage endCursor }``."""
         after = None
         while True:
             data = self.query(document, {**variables, "after": after})
@@ -108,8 +110,8 @@ class ShopifyClient:
         if available < self.last_cost:
             wait = (self.last_cost - available) / float(status.get("restoreRate") or 50)
             raise ShopifyTransientError(
-                f"Shopify's API budget is spent ({available:g} of {self.last_cost:g} points "
-                "needed); retrying when it has refilled",
+                f"Shopify's API budget is spent ({available:g} of "
+                f"{self.last_cost:g} points needed); retrying when it has refilled",
                 retry_after=math.ceil(wait),
             )
 
@@ -135,14 +137,14 @@ class ShopifyClient:
         if status >= 500:
             raise ShopifyTransientError(f"Shopify is unavailable (HTTP {status})")
         hints = {
-            401: "Shopify rejected the access token: check the Admin API access token of "
-            "this shop in Shopify > Configuration > Shops.",
-            402: "The Shopify store is frozen (unpaid): nothing can be read until it is "
-            "reactivated.",
-            403: "The Shopify app lacks an access scope for this request: grant it in the "
-            "app's configuration.",
-            404: f"No Shopify Admin API at {self.endpoint}: check the shop domain and API "
-            "version.",
+            401: "Shopify rejected the access token: check the Admin API access token "
+            "of this shop in Shopify > Configuration > Shops.",
+            402: "The Shopify store is frozen (unpaid): nothing can be read until it "
+            "is reactivated.",
+            403: "The Shopify app lacks an access scope for this request: grant it in "
+            "the app's configuration.",
+            404: f"No Shopify Admin API at {self.endpoint}: check the shop domain and "
+            "API version.",
             423: "The Shopify store is locked.",
         }
         hint = hints.get(status, "Shopify refused the request.")

@@ -1,7 +1,8 @@
 """Every GraphQL document the addon sends to Shopify, in one place.
 
-A test validates each of them against Shopify's published Admin schema (API_VERSION), and
-the fake Shopify server used by the tests refuses any document that does not validate.
+A test validates each of them against Shopify's published Admin schema (API_VERSION),
+and the fake Shopify server used by the tests refuses any document that does not
+validate.
 """
 
 API_VERSION = "2026-10"
@@ -70,7 +71,8 @@ query Order($id: ID!, $after: String) {
     + TAX_LINE
 )
 
-# -- products, stock and fulfillment (shopify.product.binding, stock out, fulfillment out)
+# -- products, stock and fulfillment
+#    (shopify.product.binding, stock out, fulfillment out)
 
 # One page of a product's variants, with the product (a product can have up to 2048).
 PRODUCT = """

@@ -56,8 +56,8 @@ def sign(body: bytes, secret: str) -> str:
 def verify(body: bytes, signature: str, secrets: Iterable[str]) -> bool:
     """True when ``signature`` is the HMAC of ``body`` under one of ``secrets``.
 
-    Every secret is compared in constant time, so timing tells nothing about which one or
-    how much of the signature matched. Empty secrets never verify anything.
+    Every secret is compared in constant time, so timing tells nothing about which one
+    or how much of the signature matched. Empty secrets never verify anything.
     """
     expected = signature.strip().encode()
     matched = False
@@ -68,8 +68,8 @@ def verify(body: bytes, signature: str, secrets: Iterable[str]) -> bool:
 
 
 def object_of(topic: str, payload: dict) -> tuple[str, str] | None:
-    """(kind, Shopify numeric id) of the object a delivery is about; None if the topic is
-    not handled. Raises ValueError when a handled topic's payload lacks the id."""
+    """(kind, Shopify numeric id) of the object a delivery is about; None if the topic
+    is not handled. Raises ValueError when a handled topic's payload lacks the id."""
     if topic not in TOPICS:
         return None
     kind, path = TOPICS[topic]

@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class ShopifyBinding(models.AbstractModel):
-    """Links one Shopify object of a shop to one Odoo record (connector's binding pattern).
+    """Links one Shopify object of a shop to one Odoo record (connector's binding
+    pattern).
 
     ``shopify_id`` is the numeric id as text: Shopify ids outgrow a 32-bit integer.
     ``shopify_updated_at`` is Shopify's ``updatedAt`` of the version last applied, so an

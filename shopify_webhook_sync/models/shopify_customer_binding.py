@@ -5,11 +5,7 @@ delete) or through the first order that brings it. Both paths bind through
 ``_shopify_bind_new``, so the shop's email-matching rule applies the same way to both.
 """
 
-import psycopg2
-
 from odoo import api, fields, models
-
-from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib.queries import CUSTOMER
 from ..lib.webhook import to_gid
@@ -62,7 +58,8 @@ class ShopifyCustomerBinding(models.Model):
         email when the shop matches by email, else to a new partner.
 
         A customer job and an order job can bind the same new customer at once: the
-        loser of the unique constraint retries, and then finds the binding."""
+        loser of the unique constraint retries (shopify.shop._shopify_sync), and then
+        finds the binding."""
         partner = self._shopify_partner_by_email(shop, vals.get("email"))
         if partner:
             _fill_empty(partner, vals)
@@ -70,19 +67,9 @@ class ShopifyCustomerBinding(models.Model):
             partner = self.env["res.partner"].create(
                 vals | {"company_id": shop.company_id.id}
             )
-        try:
-            with self.env.cr.savepoint():
-                return self.create(
-                    {
-                        "shop_id": shop.id,
-                        "shopify_id": shopify_id,
-                        "partner_id": partner.id,
-                    }
-                )
-        except psycopg2.errors.UniqueViolation as exc:
-            raise RetryableJobError(
-                f"customer {shopify_id} was bound by another job", seconds=(5, 15)
-            ) from exc
+        return self.create(
+            {"shop_id": shop.id, "shopify_id": shopify_id, "partner_id": partner.id}
+        )
 
     @api.model
     def _shopify_partner_by_email(self, shop, email: str | None):

@@ -1,6 +1,6 @@
-"""Mappings an operator maintains: Shopify taxes, payment gateways and shipping methods to
-their Odoo counterparts. Nothing is guessed: an order that needs a mapping that does not
-exist stops with a reason, and saving the mapping re-queues it."""
+"""Mappings an operator maintains: Shopify taxes, payment gateways and shipping methods
+to their Odoo counterparts. Nothing is guessed: an order that needs a mapping that does
+not exist stops with a reason, and saving the mapping re-queues it."""
 
 from odoo import api, fields, models
 
@@ -57,7 +57,8 @@ class ShopifyTaxMapping(models.Model):
 
     @api.model
     def _shopify_taxes(self, shop, tax_lines: list[dict], taxes_included: bool):
-        """(account.tax records, [missing (title, rate)]) for a line's Shopify tax lines."""
+        """(account.tax records, [missing (title, rate)]) for a line's Shopify tax
+        lines."""
         taxes, missing = self.env["account.tax"], []
         for tax_line in tax_lines:
             mapping = self.search(
@@ -77,7 +78,8 @@ class ShopifyTaxMapping(models.Model):
 
 
 class ShopifyGatewayMapping(models.Model):
-    """A Shopify payment gateway (e.g. 'shopify_payments', 'paypal') -> an Odoo journal."""
+    """A Shopify payment gateway (e.g. 'shopify_payments', 'paypal') -> an Odoo
+    journal."""
 
     _name = "shopify.gateway.mapping"
     _inherit = "shopify.mapping.mixin"
@@ -97,8 +99,8 @@ class ShopifyGatewayMapping(models.Model):
 
 
 class ShopifyShippingMapping(models.Model):
-    """A Shopify shipping method (by code, else title) -> the product of the shipping line
-    on the sale order, and optionally a delivery carrier."""
+    """A Shopify shipping method (by code, else title) -> the product of the shipping
+    line on the sale order, and optionally a delivery carrier."""
 
     _name = "shopify.shipping.mapping"
     _inherit = "shopify.mapping.mixin"

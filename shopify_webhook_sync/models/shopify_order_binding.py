@@ -1,5 +1,5 @@
-"""Shopify order -> sale.order: fetch fresh, resolve every mapping, then create or update,
-and check that Odoo's totals equal Shopify's to the cent."""
+"""Shopify order -> sale.order: fetch fresh, resolve every mapping, then create or
+update, and check that Odoo's totals equal Shopify's to the cent."""
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -57,8 +57,8 @@ class ShopifyOrderBinding(models.Model):
             raise SyncBlocked(
                 "failed",
                 self.env._(
-                    "Shopify has no order %(id)s in %(shop)s (deleted, or not visible to the "
-                    "app's access token).",
+                    "Shopify has no order %(id)s in %(shop)s (deleted, or not visible "
+                    "to the app's access token).",
                     id=shopify_id,
                     shop=shop.shop_domain,
                 ),
@@ -70,8 +70,9 @@ class ShopifyOrderBinding(models.Model):
     @api.model
     def _shopify_resolve(self, shop, order: dict, lines: list[dict]):
         """({Shopify line gid: sale.order.line values}, pricelist) for the order's item
-        and shipping lines. Every missing mapping is collected, then the order stops with
-        one reason listing them all: nothing is guessed, nothing partial is written."""
+        and shipping lines. Every missing mapping is collected, then the order stops
+        with one reason listing them all: nothing is guessed, nothing partial is
+        written."""
         missing = []
         values = {}
         for line in lines:
@@ -110,8 +111,8 @@ class ShopifyOrderBinding(models.Model):
     @api.model
     def _shopify_product(self, shop, line: dict):
         """(product, None) for a line item, matched by variant mapping, then SKU (the
-        product's Internal Reference), then barcode; or (empty, reason) when it cannot be
-        matched to exactly one product."""
+        product's Internal Reference), then barcode; or (empty, reason) when it cannot
+        be matched to exactly one product."""
         _ = self.env._
         Product = self.env["product.product"].with_company(shop.company_id)
         variant = line.get("variant") or {}
@@ -130,21 +131,22 @@ class ShopifyOrderBinding(models.Model):
                 return found, None
             if found:
                 return Product, _(
-                    "- '%(line)s': '%(value)s' is the %(field)s of several Odoo products: "
-                    "keep it on one product only.",
+                    "- '%(line)s': '%(value)s' is the %(field)s of several Odoo "
+                    "products: keep it on one product only.",
                     line=line["name"],
                     value=value,
                     field=Product._fields[field].string,
                 )
         if not sku and not barcode:
             return Product, _(
-                "- '%(line)s' has no SKU in Shopify: give the variant a SKU equal to an Odoo "
-                "product's Internal Reference (or map the variant).",
+                "- '%(line)s' has no SKU in Shopify: give the variant a SKU equal to "
+                "an Odoo product's Internal Reference (or map the variant).",
                 line=line["name"],
             )
         return Product, _(
-            "- '%(line)s': no Odoo product has the Internal Reference '%(sku)s'. Create the "
-            "product (or set that Internal Reference on the existing one), then retry.",
+            "- '%(line)s': no Odoo product has the Internal Reference '%(sku)s'. "
+            "Create the product (or set that Internal Reference on the existing one), "
+            "then retry.",
             line=line["name"],
             sku=sku or barcode,
         )
@@ -163,8 +165,8 @@ class ShopifyOrderBinding(models.Model):
             )
             if tax:
                 problem += self.env._(
-                    "it is mapped to '%(tax)s', but Shopify's prices %(are)s taxes and that "
-                    "tax is %(state)s in the price. Map a tax that matches.",
+                    "it is mapped to '%(tax)s', but Shopify's prices %(are)s taxes "
+                    "and that tax is %(state)s in the price. Map a tax that matches.",
                     tax=tax.display_name,
                     are=self.env._("include") if included else self.env._("exclude"),
                     state=self.env._("included")
@@ -189,7 +191,8 @@ class ShopifyOrderBinding(models.Model):
 
     @api.model
     def _shopify_pricelist(self, shop, order: dict, missing: list):
-        """A pricelist in the order's currency, required when it is not the company's."""
+        """A pricelist in the order's currency, required when it is not the
+        company's."""
         currency = order.get("currencyCode")
         if not currency or currency == shop.company_id.currency_id.name:
             return self.env["product.pricelist"]
@@ -274,9 +277,9 @@ class ShopifyOrderBinding(models.Model):
             raise SyncBlocked(
                 "needs_review",
                 self.env._(
-                    "Shopify order %(order)s changed (%(change)s) but %(so)s is already "
-                    "delivered or invoiced, so it was not rewritten. Adjust it by hand, then "
-                    "retry the event.",
+                    "Shopify order %(order)s changed (%(change)s) but %(so)s is "
+                    "already delivered or invoiced, so it was not rewritten. Adjust "
+                    "it by hand, then retry the event.",
                     order=order["name"],
                     change=self.env._("cancelled") if cancel else self.env._("lines"),
                     so=sale_order.name,
@@ -311,9 +314,9 @@ class ShopifyOrderBinding(models.Model):
         raise SyncBlocked(
             "needs_review",
             self.env._(
-                "Shopify order %(order)s: Odoo's totals differ from Shopify's, so it was not "
-                "written. %(figures)s. Check the tax and shipping mappings (or the products' "
-                "taxes), then retry.",
+                "Shopify order %(order)s: Odoo's totals differ from Shopify's, so it "
+                "was not written. %(figures)s. Check the tax and shipping mappings "
+                "(or the products' taxes), then retry.",
                 order=order["name"],
                 figures="; ".join(
                     self.env._(
@@ -355,7 +358,8 @@ def _shipping_vals(shipping: dict, product, taxes) -> dict:
 
 
 def _line_commands(sale_order, line_vals: dict) -> list:
-    """Commands that make the order lines equal Shopify's; empty when they already are."""
+    """Commands that make the order lines equal Shopify's; empty when they already
+    are."""
     existing = {
         sol.shopify_line_gid: sol
         for sol in sale_order.order_line
@@ -393,7 +397,8 @@ def _is_locked(sale_order) -> bool:
 
 
 def _datetime(value: str | None):
-    """Shopify's ISO 8601 UTC timestamp ('2026-01-02T03:04:05Z') as a naive UTC datetime."""
+    """Shopify's ISO 8601 UTC timestamp ('2026-01-02T03:04:05Z') as a naive UTC
+    datetime."""
     return (
         fields.Datetime.to_datetime(value.replace("T", " ").rstrip("Z")[:19])
         if value

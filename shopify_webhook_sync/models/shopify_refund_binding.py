@@ -1,6 +1,6 @@
 """Shopify refund -> credit note: against the order's invoice (posted, and paid back
-through the gateway's journal) or, when the order is not invoiced yet, a draft credit note.
-Refunded items are restocked as Shopify says, line by line."""
+through the gateway's journal) or, when the order is not invoiced yet, a draft credit
+note. Refunded items are restocked as Shopify says, line by line."""
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -76,8 +76,8 @@ class ShopifyRefundBinding(models.Model):
     @api.model
     def _shopify_order_binding(self, shop, refund: dict):
         """The refunded order's binding. A refund can arrive before its order was synced
-        (orders/create and refunds/create are delivered independently): then the order is
-        synced by its own delivery and the refund retries until it is."""
+        (orders/create and refunds/create are delivered independently): then the order
+        is synced by its own delivery and the refund retries until it is."""
         order_id = refund["order"]["legacyResourceId"]
         binding = self.env["shopify.order.binding"]._shopify_find(shop, order_id)
         if binding:
@@ -86,8 +86,7 @@ class ShopifyRefundBinding(models.Model):
             self.env._(
                 "Waiting for Shopify order %(order)s to be synced before its refund.",
                 order=refund["order"]["name"],
-            ),
-            seconds=(30, 90),
+            )
         )
 
     @api.model
@@ -114,9 +113,9 @@ class ShopifyRefundBinding(models.Model):
             raise SyncBlocked(
                 "needs_mapping",
                 self.env._(
-                    "Shopify refund %(refund)s of order %(order)s: no journal for the payment "
-                    "gateway(s) %(gateways)s. Add them in Shopify > Configuration > Payment "
-                    "Gateway Mappings.",
+                    "Shopify refund %(refund)s of order %(order)s: no journal for the "
+                    "payment gateway(s) %(gateways)s. Add them in Shopify > "
+                    "Configuration > Payment Gateway Mappings.",
                     refund=refund["id"],
                     order=refund["order"]["name"],
                     gateways=", ".join(sorted(set(missing))),
@@ -141,8 +140,8 @@ class ShopifyRefundBinding(models.Model):
                 raise SyncBlocked(
                     "needs_review",
                     self.env._(
-                        "Shopify refund %(refund)s refunds '%(line)s', which is not on %(so)s: "
-                        "resync the order, then retry.",
+                        "Shopify refund %(refund)s refunds '%(line)s', which is not "
+                        "on %(so)s: resync the order, then retry.",
                         refund=refund["id"],
                         line=line["lineItem"]["name"],
                         so=sale_order.name,
@@ -198,9 +197,10 @@ class ShopifyRefundBinding(models.Model):
             raise SyncBlocked(
                 "needs_review",
                 self.env._(
-                    "Shopify refund %(refund)s of order %(order)s: the credit note would total "
-                    "%(odoo).2f but Shopify refunded %(shopify).2f for these lines, so nothing "
-                    "was written. Check the order's taxes, then retry.",
+                    "Shopify refund %(refund)s of order %(order)s: the credit note "
+                    "would total %(odoo).2f but Shopify refunded %(shopify).2f for "
+                    "these lines, so nothing was written. Check the order's taxes, "
+                    "then retry.",
                     refund=refund["id"],
                     order=refund["order"]["name"],
                     odoo=move.amount_total,
@@ -210,7 +210,8 @@ class ShopifyRefundBinding(models.Model):
 
     def _shopify_register_payments(self, move, refund: dict, journals: dict):
         """The money Shopify paid back, through each gateway's journal, up to what the
-        credit note still owes: a credit note that offsets an unpaid invoice owes nothing."""
+        credit note still owes: a credit note that offsets an unpaid invoice owes
+        nothing."""
         for journal, amount in journals.values():
             amount = min(amount, move.amount_residual)
             if move.currency_id.is_zero(amount):
@@ -221,7 +222,8 @@ class ShopifyRefundBinding(models.Model):
 
     def _shopify_restock(self, sale_order, lines: list[dict]):
         """CANCEL: the items never left, so the order asks for fewer; RETURN and
-        LEGACY_RESTOCK: the items came back, so a return of the delivery is validated."""
+        LEGACY_RESTOCK: the items came back, so a return of the delivery is
+        validated."""
         by_gid = {
             sol.shopify_line_gid: sol
             for sol in sale_order.order_line

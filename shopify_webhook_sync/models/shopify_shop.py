@@ -4,6 +4,8 @@ Shopify object (``_shopify_sync``), which every webhook delivery ends up enqueui
 import logging
 import re
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -68,8 +70,8 @@ class ShopifyShop(models.Model):
     )
     admin_api_url = fields.Char(
         string="Admin API URL",
-        help="Leave empty: derived from the shop domain. Set it only to reach the Admin API "
-        "through a proxy (scheme and host, e.g. https://proxy.example.com).",
+        help="Leave empty: derived from the shop domain. Set it only to reach the "
+        "Admin API through a proxy (scheme and host, e.g. https://proxy.example.com).",
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
@@ -77,7 +79,8 @@ class ShopifyShop(models.Model):
     active = fields.Boolean(default=True)
     confirm_orders = fields.Boolean(
         default=True,
-        help="Confirm the sale orders created from Shopify orders (creates the deliveries).",
+        help="Confirm the sale orders created from Shopify orders (creates the "
+        "deliveries).",
     )
     webhook_url = fields.Char(
         string="Webhook URL",
@@ -108,8 +111,8 @@ class ShopifyShop(models.Model):
         default="connected",
         readonly=True,
         copy=False,
-        help="Disconnected when the app is uninstalled from Shopify: nothing is fetched "
-        "from Shopify until a new access token is set.",
+        help="Disconnected when the app is uninstalled from Shopify: nothing is "
+        "fetched from Shopify until a new access token is set.",
     )
     access_token_set_at = fields.Datetime(
         readonly=True,
@@ -251,8 +254,9 @@ class ShopifyShop(models.Model):
         """Job: fetch one Shopify object fresh and apply it to Odoo.
 
         Runs under an advisory lock per object, so two jobs never sync the same object
-        at once (the second one retries). Every event of the object that this transaction
-        can see was received before the fetch: they all end with the outcome.
+        at once (the second one retries). Every event of the object that this
+        transaction can see was received before the fetch: they all end with the
+        outcome.
         """
         self.ensure_one()
         self._shopify_lock(kind, shopify_id)
@@ -268,6 +272,14 @@ class ShopifyShop(models.Model):
             return str(blocked)
         except ShopifyTransientError as exc:
             raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+        except psycopg2.errors.UniqueViolation as exc:
+            # Two jobs created the same record at once (a new customer, a new tag...):
+            # this one lost; its retry finds what the other one committed.
+            raise RetryableJobError(
+                f"a concurrent job created the same record "
+                f"({exc.diag.constraint_name}); retrying",
+                seconds=(2, 10),
+            ) from exc
         events._shopify_set_outcome("done", record=record)
         return f"{record._name},{record.id}" if record else "nothing to do"
 
@@ -283,8 +295,8 @@ class ShopifyShop(models.Model):
         raise SyncBlocked(
             "failed",
             self.env._(
-                "Not synced: the app was uninstalled from Shopify; reinstall it and set "
-                "a new access token on the shop %(shop)s, then retry this event.",
+                "Not synced: the app was uninstalled from Shopify; reinstall it and "
+                "set a new access token on the shop %(shop)s, then retry this event.",
                 shop=self.shop_domain,
             ),
         )
@@ -318,8 +330,8 @@ class ShopifyShop(models.Model):
 
 
 def _import_keeping_changes(handler, shop, shopify_id: str):
-    """``handler._shopify_import`` in a savepoint: an error rolls its writes back, except
-    a SyncBlocked with ``keep_changes``, which leaves the savepoint first."""
+    """``handler._shopify_import`` in a savepoint: an error rolls its writes back,
+    except a SyncBlocked with ``keep_changes``, which leaves the savepoint first."""
     blocked = None
     with shop.env.cr.savepoint():
         try:

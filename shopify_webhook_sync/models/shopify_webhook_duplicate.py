@@ -2,8 +2,8 @@ from odoo import fields, models
 
 
 class ShopifyWebhookDuplicate(models.Model):
-    """A delivery received again and ignored. Insert-only, so a storm of duplicates never
-    contends on a counter row; the event and the shop count them."""
+    """A delivery received again and ignored. Insert-only, so a storm of duplicates
+    never contends on a counter row; the event and the shop count them."""
 
     _name = "shopify.webhook.duplicate"
     _description = "Shopify Duplicate Delivery"

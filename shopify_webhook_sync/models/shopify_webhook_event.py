@@ -1,4 +1,5 @@
-"""One webhook delivery Shopify made, verified: what arrived, what it became, or why not."""
+"""One webhook delivery Shopify made, verified: what arrived, what it became, or why
+not."""
 
 import psycopg2
 
@@ -54,8 +55,8 @@ class ShopifyWebhookEvent(models.Model):
     job_info = fields.Text(compute="_compute_job", string="Job Result")
     duplicate_count = fields.Integer(
         compute="_compute_duplicate_count",
-        help="Deliveries of the same webhook (or of the same Shopify action on this topic) "
-        "received again and ignored.",
+        help="Deliveries of the same webhook (or of the same Shopify action on this "
+        "topic) received again and ignored.",
     )
 
     _sql_constraints = [
@@ -106,7 +107,8 @@ class ShopifyWebhookEvent(models.Model):
 
     @api.model
     def _shopify_receive(self, shop, headers: dict, body: bytes, payload: dict, obj):
-        """Record one verified delivery; enqueue its object's sync in the same transaction.
+        """Record one verified delivery; enqueue its object's sync in the same
+        transaction.
 
         ``obj`` is (kind, shopify id), or None for a topic this addon does not handle.
         Returns the new event, or an empty recordset when the delivery is a duplicate.
@@ -144,9 +146,10 @@ class ShopifyWebhookEvent(models.Model):
     def _shopify_insert(self, vals: dict):
         """INSERT the event; on a unique violation return (empty, constraint name).
 
-        The unique constraints are the dedupe guarantee: two concurrent deliveries of the
-        same webhook both try, the second waits for the first and then violates. A savepoint
-        keeps the request's transaction usable, and the violation is not logged as an error.
+        The unique constraints are the dedupe guarantee: two concurrent deliveries of
+        the same webhook both try, the second waits for the first and then violates. A
+        savepoint keeps the request's transaction usable, and the violation is not
+        logged as an error.
         """
         now = fields.Datetime.now()
         uid = self.env.uid
@@ -204,7 +207,8 @@ class ShopifyWebhookEvent(models.Model):
     @api.model
     def _cron_requeue_stalled(self, minutes: int = 5):
         """Safety net: a queued event whose job is gone, or ended without seeing it (the
-        event committed just after its job took its snapshot), gets its object re-queued."""
+        event committed just after its job took its snapshot), gets its object
+        re-queued."""
         stalled = self.search(
             [
                 ("state", "=", "queued"),
@@ -235,7 +239,8 @@ class ShopifyWebhookEvent(models.Model):
         )._shopify_requeue()
 
     def _shopify_requeue(self):
-        """Enqueue the sync of these events' objects (once per object); they wait queued."""
+        """Enqueue the sync of these events' objects (once per object); they wait
+        queued."""
         jobs = {}
         for event in self.filtered("object_kind"):
             key = (event.shop_id, event.object_kind, event.object_id)

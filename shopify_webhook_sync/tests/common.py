@@ -1,5 +1,6 @@
 """Test fixtures: a shop wired to a fake Shopify on 127.0.0.1, signed deliveries of
-Shopify's published example payloads, and a job runner that uses queue_job's own code."""
+Shopify's published example payloads, and a job runner that uses queue_job's own
+code."""
 
 import copy
 import json
@@ -91,7 +92,8 @@ class ShopifyCase(HttpCase):
     # -- deliveries --
 
     def headers(self, topic="orders/create", body=b"", extra=None):
-        """Headers Shopify sends with ``body``; ``extra`` overrides them (None removes)."""
+        """Headers Shopify sends with ``body``; ``extra`` overrides them (None
+        removes)."""
         headers = {
             "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": sign(body, SECRET),
@@ -147,7 +149,7 @@ class ShopifyCase(HttpCase):
                 job.store()
                 try:
                     RunJobController._runjob(env, job)
-                except Exception:  # noqa: BLE001 - a failed job is recorded by _runjob
+                except Exception:  # a failed job is recorded by _runjob
                     cr.rollback()
         self.env.invalidate_all()
         return self.env["queue.job"].search([("uuid", "in", uuids)])

@@ -409,7 +409,8 @@ class FakeShopify:
             return self._reject(query, variables, errors, "GRAPHQL_VALIDATION_FAILED")
         cost = _estimate_cost(document, operation_name, variables)
         if cost > MAX_QUERY_COST:
-            # Shopify refuses a query whose requested cost exceeds the single-query limit.
+            # Shopify refuses a query whose requested cost exceeds the single-query
+            # limit.
             message = (
                 f"Query cost is {cost}, which exceeds the single query max cost limit "
                 f"({MAX_QUERY_COST})."

@@ -1,5 +1,5 @@
-"""The framework-free pieces: signatures, topics, and the client's error typing against a
-real HTTP server that fails the way Shopify does."""
+"""The framework-free pieces: signatures, topics, and the client's error typing against
+a real HTTP server that fails the way Shopify does."""
 
 import unittest
 
@@ -15,7 +15,8 @@ BODY = b'{"id": 820982911946154508}'
 class TestSignature(unittest.TestCase):
     def test_sign_matches_shopify_reference(self):
         # base64(HMAC-SHA256(body, secret)), computed independently with openssl:
-        # printf '{"id": 820982911946154508}' | openssl dgst -sha256 -hmac s3cret -binary | base64
+        # printf '{"id": 820982911946154508}' \
+        #   | openssl dgst -sha256 -hmac s3cret -binary | base64
         self.assertEqual(
             sign(BODY, "s3cret"), "yT5THppkLquKSCrM5ua90HknOe+NXIIKcRkLnMWQeCc="
         )

@@ -1,5 +1,6 @@
 """Orders need their mappings (products, taxes, shipping, currency) and must total what
-Shopify says: otherwise they stop with a reason, and saving the mapping releases them."""
+Shopify says: otherwise they stop with a reason, and saving the mapping releases
+them."""
 
 from odoo.tests import tagged
 

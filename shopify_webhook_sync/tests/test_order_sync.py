@@ -1,7 +1,8 @@
-"""The order job end to end: a delivery over HTTP, the job run by queue_job's runner code,
-Shopify answered by the fake server from fixtures."""
+"""The order job end to end: a delivery over HTTP, the job run by queue_job's runner
+code, Shopify answered by the fake server from fixtures."""
 
 from odoo.tests import tagged
+
 from .common import ORDER_GID, SKUS, ShopifyCase
 
 
@@ -149,7 +150,8 @@ class TestOrderSync(ShopifyCase):
 
     def test_failed_job_writes_its_reason_on_the_events(self):
         """on_fail of the sync job (queue_job calls it in its own cursor once the job
-        failed for good): the object's open events take the reason; a retry syncs them."""
+        failed for good): the object's open events take the reason; a retry syncs
+        them."""
         function = self.env.ref("shopify_webhook_sync.job_function_shopify_sync")
         self.assertEqual(function.on_fail_method, "_shopify_on_sync_failed")
         self.assertEqual(self.deliver().status_code, 200)

@@ -1,4 +1,5 @@
-"""Who sees what: secrets are for Shopify managers only; companies see their own shops."""
+"""Who sees what: secrets are for Shopify managers only; companies see their own
+shops."""
 
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged

@@ -1,5 +1,5 @@
-"""POST /shopify/webhook over real HTTP: what is accepted, refused, deduplicated, and that
-a refused delivery leaves nothing behind."""
+"""POST /shopify/webhook over real HTTP: what is accepted, refused, deduplicated, and
+that a refused delivery leaves nothing behind."""
 
 import threading
 
@@ -7,7 +7,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..lib.webhook import sign
-from .common import DOMAIN, ORDER_GID, SECRET, ShopifyCase, webhook_body
+from .common import ORDER_GID, SECRET, ShopifyCase, webhook_body
 
 CONTROLLER_LOGGER = "odoo.addons.shopify_webhook_sync.controllers.main"
 
