@@ -39,7 +39,9 @@ odoo_installed() {
 
 # write_conf FILE DB PORT: an odoo.conf for this repo. Multi-process server (workers) with the
 # queue_job runner loaded server-wide. Job channels take at most 2 of the 4 HTTP workers, so
-# webhook deliveries always find a free worker (Shopify gives up after 5 s).
+# webhook deliveries always find a free worker (Shopify gives up after 5 s). db_name without
+# dbfilter: Odoo serves that database without listing the server's databases on every
+# request that has no session cookie, which is every Shopify delivery.
 write_conf() {
     local file=$1 db=$2 port=$3
     mkdir -p "$(dirname "$file")"
@@ -48,7 +50,6 @@ write_conf() {
 addons_path = $SWS_REPO
 data_dir = $SWS_HOME/data
 db_name = $db
-dbfilter = ^$db\$
 list_db = False
 http_interface = 127.0.0.1
 http_port = $port

@@ -78,7 +78,6 @@ class OdooServer:
 addons_path = {self.addons_path}
 data_dir = {self.run_dir}/data
 db_name = {self.db}
-dbfilter = ^{self.db}$
 list_db = False
 http_interface = 127.0.0.1
 http_port = {self.port}

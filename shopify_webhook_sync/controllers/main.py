@@ -78,7 +78,7 @@ class ShopifyWebhookController(http.Controller):
         except ValueError as exc:
             return self._reject(400, f"body is not usable JSON: {exc}", headers)
 
-        event = env["shopify.webhook.event"]._shopify_receive(
+        outcome = env["shopify.webhook.event"]._shopify_receive(
             shop, headers, body, payload, obj
         )
         _logger.info(
@@ -86,7 +86,7 @@ class ShopifyWebhookController(http.Controller):
             headers["topic"],
             headers["webhook_id"],
             shop.shop_domain,
-            event.state if event else "duplicate",
+            outcome,
         )
         return Response(status=200)
 

@@ -50,7 +50,7 @@ class ShopifyWebhookEvent(models.Model):
     res_model = fields.Char(string="Odoo Model")
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
     payload = fields.Text(help="The delivery's body, as Shopify sent it.")
-    job_uuid = fields.Char(string="Job UUID", index=True, copy=False)
+    job_uuid = fields.Char(string="Job UUID", copy=False)
     job_state = fields.Char(compute="_compute_job", string="Job State")
     job_info = fields.Text(compute="_compute_job", string="Job Result")
     duplicate_count = fields.Integer(
@@ -111,7 +111,7 @@ class ShopifyWebhookEvent(models.Model):
         transaction.
 
         ``obj`` is (kind, shopify id), or None for a topic this addon does not handle.
-        Returns the new event, or an empty recordset when the delivery is a duplicate.
+        Returns the outcome: "queued", "ignored" or "duplicate".
         """
         kind, shopify_id = obj or (None, None)
         vals = {
@@ -136,11 +136,16 @@ class ShopifyWebhookEvent(models.Model):
                 }
                 | {"reason": duplicate_of}
             )
-            return event
+            return "duplicate"
         if obj:
             job = shop._shopify_enqueue_sync(kind, shopify_id)
-            event.job_uuid = job.uuid
-        return event
+            # A plain UPDATE: this runs for every delivery, and the ORM would check and
+            # re-read the whole row (payload included) to set one column.
+            self.env.cr.execute(
+                "UPDATE shopify_webhook_event SET job_uuid = %s WHERE id = %s",
+                [job.uuid, event.id],
+            )
+        return vals["state"]
 
     @api.model
     def _shopify_insert(self, vals: dict):
