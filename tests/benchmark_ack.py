@@ -39,17 +39,17 @@ from pathlib import Path
 
 import psycopg2
 import requests
-from odoo_server import REPO, OdooServer, fixture, load_fake_shopify, sign
+from odoo_server import (
+    REPO,
+    OdooServer,
+    fixture,
+    load_fake_shopify,
+    setup_example_shop,
+    sign,
+)
 
 SECRET = "benchmark-secret"
 DOMAIN = "bench-store.myshopify.com"
-SKUS = [
-    "SKU2006-001",
-    "LENS-PROTECT-2YR",
-    "CASE-LEATHER-PREM",
-    "SKU2006-020",
-    "SKU2006-035",
-]
 WEBHOOK = fixture("webhooks/orders__create.json")
 ORDER = fixture("graphql/order_820982911946154508.json")
 BENCH_ADDONS = REPO / "tests" / "benchmark_addons"
@@ -211,35 +211,6 @@ def jobs_left(server):
 def built(server, order_ids):
     return server.rpc(
         "shopify.order.binding", "search_count", [("shopify_id", "in", order_ids)]
-    )
-
-
-def setup_shop(server, fake):
-    """The shop, the products of the order's SKUs and the mapping of its shipping
-    method (as the addon's tests set them up)."""
-    shop_id = server.rpc(
-        "shopify.shop",
-        "create",
-        {
-            "name": "Benchmark store",
-            "shop_domain": DOMAIN,
-            "webhook_secret": SECRET,
-            "access_token": fake.access_token,
-            "admin_api_url": fake.url,
-        },
-    )
-    server.rpc(
-        "product.product",
-        "create",
-        [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
-    )
-    shipping = server.rpc(
-        "product.product", "create", {"name": "Shopify shipping", "type": "service"}
-    )
-    server.rpc(
-        "shopify.shipping.mapping",
-        "create",
-        {"shop_id": shop_id, "name": "Generic Shipping", "product_id": shipping},
     )
 
 
@@ -503,7 +474,7 @@ def main():
         server = OdooServer(addons_path=[REPO, BENCH_ADDONS])
         print(f"== Odoo on {server.url} (log {server.log})", flush=True)
         with server:
-            setup_shop(server, fake)
+            setup_example_shop(server.rpc, fake, DOMAIN, SECRET)
             print("== warm-up", flush=True)
             warm_up(server, ids)
             print("== measuring", flush=True)

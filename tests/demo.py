@@ -8,46 +8,11 @@ import sys
 import time
 import xmlrpc.client
 
-from odoo_server import FIXTURES, fixture, load_fake_shopify
+from odoo_server import FIXTURES, fixture, load_fake_shopify, setup_example_shop
 
 SECRET = "demo-webhook-secret"
 DOMAIN = "john-smith.myshopify.com"
 ORDER_ID = "820982911946154508"
-SKUS = [
-    "SKU2006-001",
-    "LENS-PROTECT-2YR",
-    "CASE-LEATHER-PREM",
-    "SKU2006-020",
-    "SKU2006-035",
-]
-
-
-def setup_demo_shop(rpc, fake):
-    """The demo shop pointing at the fake Shopify, the example order's products (by SKU)
-    and its shipping method's mapping."""
-    shop = {"name": "Demo store", "shop_domain": DOMAIN, "webhook_secret": SECRET}
-    shop |= {"admin_api_url": fake.url, "access_token": fake.access_token}
-    found = rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
-    if found:
-        rpc("shopify.shop", "write", found, shop)
-    shop_id = found[0] if found else rpc("shopify.shop", "create", shop)
-    for sku in SKUS:
-        if not rpc("product.product", "search", [("default_code", "=", sku)]):
-            rpc(
-                "product.product",
-                "create",
-                {"name": sku, "default_code": sku, "type": "consu"},
-            )
-    if not rpc("shopify.shipping.mapping", "search", [("shop_id", "=", shop_id)]):
-        shipping = rpc(
-            "product.product", "create", {"name": "Shipping", "type": "service"}
-        )
-        mapping = {
-            "shop_id": shop_id,
-            "name": "Generic Shipping",
-            "product_id": shipping,
-        }
-        rpc("shopify.shipping.mapping", "create", mapping)
 
 
 def curl_command(url: str, body_path) -> list[str]:
@@ -78,7 +43,7 @@ def main(url: str, db: str):
         "Fake Shopify Admin API (Shopify's published example order #9999) "
         f"on {fake.url}"
     )
-    setup_demo_shop(rpc, fake)
+    setup_example_shop(rpc, fake, DOMAIN, SECRET)
     command = curl_command(url, FIXTURES / "webhooks" / "orders__create.json")
     print("$ " + " ".join(f"'{c}'" if " " in c else c for c in command))
     subprocess.run(command, check=True)

@@ -179,3 +179,44 @@ def fixture_bytes(path: str) -> bytes:
 
 def fixture(path: str) -> dict:
     return json.loads(fixture_bytes(path))
+
+
+# The SKUs of Shopify's published example order (fixtures/webhooks/orders__create.json).
+EXAMPLE_SKUS = [
+    "SKU2006-001",
+    "LENS-PROTECT-2YR",
+    "CASE-LEATHER-PREM",
+    "SKU2006-020",
+    "SKU2006-035",
+]
+
+
+def setup_example_shop(rpc, fake, domain: str, secret: str) -> int:
+    """A shop on ``domain`` reading from the fake Shopify, the products of the example
+    order's SKUs and the mapping of its shipping method; idempotent. ``rpc`` is
+    ``rpc(model, method, *args, **kwargs)`` as admin. Returns the shop's id."""
+    vals = {
+        "name": domain.split(".")[0],
+        "shop_domain": domain,
+        "webhook_secret": secret,
+    }
+    vals |= {"access_token": fake.access_token, "admin_api_url": fake.url}
+    found = rpc("shopify.shop", "search", [("shop_domain", "=", domain)])
+    if found:
+        rpc("shopify.shop", "write", found, vals)
+    shop_id = found[0] if found else rpc("shopify.shop", "create", vals)
+    for sku in EXAMPLE_SKUS:
+        if not rpc("product.product", "search", [("default_code", "=", sku)]):
+            product = {"name": sku, "default_code": sku, "type": "consu"}
+            rpc("product.product", "create", product)
+    if not rpc("shopify.shipping.mapping", "search", [("shop_id", "=", shop_id)]):
+        shipping = rpc(
+            "product.product", "create", {"name": "Shipping", "type": "service"}
+        )
+        mapping = {
+            "shop_id": shop_id,
+            "name": "Generic Shipping",
+            "product_id": shipping,
+        }
+        rpc("shopify.shipping.mapping", "create", mapping)
+    return shop_id

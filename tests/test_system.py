@@ -9,17 +9,10 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from odoo_server import OdooServer, fixture, load_fake_shopify
+from odoo_server import OdooServer, fixture, load_fake_shopify, setup_example_shop
 
 SECRET = "system-test-secret"
 DOMAIN = "system-store.myshopify.com"
-SKUS = [
-    "SKU2006-001",
-    "LENS-PROTECT-2YR",
-    "CASE-LEATHER-PREM",
-    "SKU2006-020",
-    "SKU2006-035",
-]
 WEBHOOK = fixture("webhooks/orders__create.json")
 ORDER = fixture("graphql/order_820982911946154508.json")
 
@@ -34,31 +27,7 @@ def fake():
 @pytest.fixture(scope="module")
 def odoo(fake):
     with OdooServer() as server:
-        server.rpc(
-            "shopify.shop",
-            "create",
-            {
-                "name": "System store",
-                "shop_domain": DOMAIN,
-                "webhook_secret": SECRET,
-                "access_token": fake.access_token,
-                "admin_api_url": fake.url,
-            },
-        )
-        server.rpc(
-            "product.product",
-            "create",
-            [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
-        )
-        [shop_id] = server.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
-        [shipping] = server.rpc(
-            "product.product", "create", [{"name": "Shipping", "type": "service"}]
-        )
-        server.rpc(
-            "shopify.shipping.mapping",
-            "create",
-            {"shop_id": shop_id, "name": "Generic Shipping", "product_id": shipping},
-        )
+        setup_example_shop(server.rpc, fake, DOMAIN, SECRET)
         yield server
 
 

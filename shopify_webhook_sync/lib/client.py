@@ -102,6 +102,17 @@ class ShopifyClient:
                 return
             after = page["endCursor"]
 
+    def fetch_all(
+        self, document: str, variables: dict, path: tuple[str, str]
+    ) -> tuple[dict | None, list[dict]]:
+        """The object at ``path[0]`` (None when Shopify has none) and every node of its
+        connection ``path[1]``, read page by page (see ``paginate``)."""
+        obj, nodes = None, []
+        for data, connection in self.paginate(document, variables, path):
+            obj = obj or data.get(path[0])
+            nodes += connection["nodes"]
+        return obj, nodes
+
     def _ensure_budget(self) -> None:
         status = self.throttle
         if not status or not self.last_cost:

@@ -46,13 +46,9 @@ class ShopifyOrderBinding(models.Model):
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str) -> tuple[dict, list[dict]]:
         """The order and all its line items (paged: an order can have more than 250)."""
-        client = shop._shopify_client()
-        order, lines = None, []
-        for data, connection in client.paginate(
+        order, lines = shop._shopify_client().fetch_all(
             ORDER, {"id": to_gid("order", shopify_id)}, ("order", "lineItems")
-        ):
-            order = order or data.get("order")
-            lines += connection["nodes"]
+        )
         if not order:
             raise SyncBlocked(
                 "failed",

@@ -122,14 +122,10 @@ class ShopifyProductBinding(models.Model):
     def _shopify_fetch(self, shop, product_gid: str) -> tuple[dict, list[dict]]:
         """The product and all its variants (paged: 250 a page); ({}, []) when Shopify
         no longer has it."""
-        client = shop._shopify_client()
-        product, variants = {}, []
-        for data, connection in client.paginate(
+        product, variants = shop._shopify_client().fetch_all(
             PRODUCT, {"id": product_gid}, ("product", "variants")
-        ):
-            product = product or data.get("product") or {}
-            variants += connection["nodes"]
-        return product, variants
+        )
+        return product or {}, variants
 
     @api.model
     def _shopify_upsert(self, shop, product: dict, variant: dict, position: int):

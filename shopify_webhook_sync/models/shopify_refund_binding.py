@@ -55,13 +55,9 @@ class ShopifyRefundBinding(models.Model):
 
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str):
-        client = shop._shopify_client()
-        refund, lines = None, []
-        for data, connection in client.paginate(
+        refund, lines = shop._shopify_client().fetch_all(
             REFUND, {"id": to_gid("refund", shopify_id)}, ("refund", "refundLineItems")
-        ):
-            refund = refund or data.get("refund")
-            lines += connection["nodes"]
+        )
         if not refund:
             raise SyncBlocked(
                 "failed",

@@ -23,7 +23,7 @@ class ShopifyWebhookEvent(models.Model):
     _name = "shopify.webhook.event"
     _description = "Shopify Webhook Event"
     _order = "received_at desc, id desc"
-    _rec_name = "display_name"
+    _rec_name = "topic"
 
     shop_id = fields.Many2one(
         "shopify.shop", required=True, ondelete="cascade", index=True
