@@ -8,7 +8,7 @@
     "author": "shopify_webhook_sync developers",
     "website": "https://github.com/shopify-webhook-sync/shopify_webhook_sync",
     "development_status": "Alpha",
-    "depends": ["queue_job", "sale_stock"],
+    "depends": ["queue_job", "sale_stock", "stock_delivery"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/shopify_security.xml",

@@ -64,12 +64,13 @@ class StockPicking(models.Model):
         return delivered
 
     def _shopify_tracking(self) -> dict | None:
-        """Tracking number and carrier, when the delivery has them (the fields come
-        with Odoo's stock_delivery module)."""
-        number = self._fields.get("carrier_tracking_ref") and self.carrier_tracking_ref
-        carrier = self._fields.get("carrier_id") and self.carrier_id.name
-        info = {"number": number or None, "company": carrier or None}
-        return info if number else None
+        """The delivery's tracking number and carrier, when it has a number."""
+        if not self.carrier_tracking_ref:
+            return None
+        return {
+            "number": self.carrier_tracking_ref,
+            "company": self.carrier_id.name or None,
+        }
 
 
 class ShopifyShop(models.Model):

@@ -225,6 +225,25 @@ class TestFulfillmentOut(ShopifyCase):
         self.shop._shopify_push_fulfillment(self.picking.id)  # run again: no-op
         self.assertEqual(len(self.fake.mutations), 1, "never fulfilled twice")
 
+    def test_tracking_number_and_carrier_go_with_the_fulfillment(self):
+        carrier = self.env["delivery.carrier"].create(
+            {
+                "name": "UPS Ground",
+                "product_id": self.shipping_product.id,
+                "delivery_type": "fixed",
+            }
+        )
+        self.picking.write(
+            {"carrier_id": carrier.id, "carrier_tracking_ref": "1Z999AA1"}
+        )
+        self.validate(self.picking, {"SKU2006-001": 1})
+        self.run_jobs()
+        _name, args = self.fake.mutations[0]
+        self.assertEqual(
+            args["fulfillment"]["trackingInfo"],
+            {"number": "1Z999AA1", "company": "UPS Ground"},
+        )
+
     def test_backorder_fulfils_the_rest(self):
         self.validate(self.picking, {"SKU2006-001": 1})
         self.run_jobs()
