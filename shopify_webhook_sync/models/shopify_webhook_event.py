@@ -1,6 +1,8 @@
 """One webhook delivery Shopify made, verified: what arrived, what it became, or why
 not."""
 
+import json
+
 import psycopg2
 
 from odoo import api, fields, models
@@ -50,6 +52,9 @@ class ShopifyWebhookEvent(models.Model):
     res_model = fields.Char(string="Odoo Model")
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
     payload = fields.Text(help="The delivery's body, as Shopify sent it.")
+    payload_pretty = fields.Text(
+        string="Payload (formatted)", compute="_compute_payload_pretty"
+    )
     job_uuid = fields.Char(string="Job UUID", copy=False)
     job_state = fields.Char(compute="_compute_job", string="Job State")
     job_info = fields.Text(compute="_compute_job", string="Job Result")
@@ -76,6 +81,14 @@ class ShopifyWebhookEvent(models.Model):
     def _compute_display_name(self):
         for event in self:
             event.display_name = f"{event.topic} {event.object_id or ''}".strip()
+
+    @api.depends("payload")
+    def _compute_payload_pretty(self):
+        for event in self:
+            try:
+                event.payload_pretty = json.dumps(json.loads(event.payload), indent=2)
+            except (TypeError, ValueError):
+                event.payload_pretty = event.payload
 
     def _compute_job(self):
         jobs = (

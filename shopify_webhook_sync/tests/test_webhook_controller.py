@@ -38,6 +38,10 @@ class TestWebhookController(ShopifyCase):
             ],
         )
         self.assertEqual(str(event.triggered_at), "2026-11-27 10:00:00")
+        self.assertEqual(event.payload, webhook_body("orders/create").decode())
+        self.assertTrue(
+            event.payload_pretty.startswith('{\n  "id": 820982911946154508')
+        )
         job = self.jobs()
         self.assertEqual(len(job), 1)
         self.assertEqual(job.uuid, event.job_uuid)
