@@ -32,7 +32,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -45,7 +44,7 @@ from odoo_server import (
     fixture,
     load_fake_shopify,
     setup_example_shop,
-    sign,
+    webhook_headers,
 )
 
 SECRET = "benchmark-secret"
@@ -134,15 +133,7 @@ class FakeShopifyProcess:
 def delivery(order_id):
     """Body and headers of a new, signed orders/create delivery about ``order_id``."""
     body = json.dumps(dict(WEBHOOK, id=int(order_id))).encode()
-    headers = {
-        "X-Shopify-Topic": "orders/create",
-        "X-Shopify-Hmac-Sha256": sign(body, SECRET),
-        "X-Shopify-Shop-Domain": DOMAIN,
-        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-        "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-API-Version": "2026-10",
-        "Content-Type": "application/json",
-    }
+    headers = webhook_headers(body, SECRET, DOMAIN, "orders/create")
     return body, headers
 
 

@@ -49,6 +49,23 @@ def sign(body: bytes, secret: str) -> str:
     ).decode()
 
 
+def webhook_headers(body: bytes, secret: str, domain: str, topic: str, **overrides):
+    """Headers Shopify sends with ``body``; ``overrides`` by suffix (Webhook_Id=...)."""
+    headers = {
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Shop-Domain": domain,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-API-Version": "2026-10",
+        "Content-Type": "application/json",
+    }
+    headers.update(
+        {f"X-Shopify-{k.replace('_', '-')}": v for k, v in overrides.items()}
+    )
+    return headers
+
+
 class OdooServer:
     """``odoo`` as a subprocess on 127.0.0.1 with ``workers`` HTTP workers and the job
     runner (channel capacity ``jobs``), serving one database. ``addons_path``: the
@@ -146,16 +163,7 @@ channels = root:{jobs},root.shopify:{jobs}
     ):
         """POST one signed delivery; ``headers`` override (Webhook_Id=...,
         Event_Id=...)."""
-        sent = {
-            "X-Shopify-Topic": topic,
-            "X-Shopify-Hmac-Sha256": sign(body, secret),
-            "X-Shopify-Shop-Domain": domain,
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
-            "X-Shopify-API-Version": "2026-10",
-            "Content-Type": "application/json",
-        }
-        sent.update({f"X-Shopify-{k.replace('_', '-')}": v for k, v in headers.items()})
+        sent = webhook_headers(body, secret, domain, topic, **headers)
         return requests.post(
             self.url + "/shopify/webhook", data=body, headers=sent, timeout=30
         )
