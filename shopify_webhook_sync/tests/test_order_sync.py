@@ -1,6 +1,7 @@
 """The order job end to end: a delivery over HTTP, the job run by queue_job's runner
 code, Shopify answered by the fake server from fixtures."""
 
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import ORDER_GID, SKUS, ShopifyCase
@@ -189,3 +190,20 @@ class TestOrderSync(ShopifyCase):
             len(self.sale_orders().order_line), 602, "601 items and shipping"
         )
         self.assertEqual(len(self.fake.requests), 13, "pages of 50 line items")
+
+    def test_cron_requeues_an_event_its_job_never_saw(self):
+        """An event committed just after its job took its snapshot stays queued with no
+        live job: the scheduled action queues its object again, once."""
+        self.deliver()
+        event, job = self.events(), self.jobs()
+        job.state = "done"
+        self.env["shopify.webhook.event"]._cron_requeue_stalled()
+        self.assertEqual(self.jobs(states=("pending",)), job.browse(), "too recent")
+        event.received_at = fields.Datetime.subtract(fields.Datetime.now(), minutes=10)
+        self.env["shopify.webhook.event"]._cron_requeue_stalled()
+        self.env["shopify.webhook.event"]._cron_requeue_stalled()
+        requeued = self.jobs(states=("pending",))
+        self.assertEqual(len(requeued), 1)
+        self.assertEqual(event.job_uuid, requeued.uuid)
+        self.run_jobs()
+        self.assertEqual(event.state, "done")
