@@ -65,6 +65,9 @@ class ShopifyShop(models.Model):
         """Job: set Shopify's available quantity of one item at one location to Odoo's
         current free quantity in the mapped warehouse."""
         self.ensure_one()
+        # One push per item and location at a time: a job reading the quantity later
+        # always sends it later, so Shopify ends with Odoo's latest quantity.
+        self._shopify_lock("stock", f"{gid_id(item_gid)}:{gid_id(location_gid)}")
         bindings, warehouse = self._shopify_stock_targets(item_gid, location_gid)
         if not bindings or not warehouse:
             return "not mapped any more: nothing to do"

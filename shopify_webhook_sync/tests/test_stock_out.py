@@ -1,6 +1,11 @@
 """Stock and fulfillment out: Odoo's stock and deliveries, pushed to Shopify by jobs."""
 
+from contextlib import closing
+
+from odoo import sql_db
 from odoo.tests import tagged
+
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib.client import ShopifyPermanentError
 from .common import ORDER_GID, ShopifyCase
@@ -67,6 +72,23 @@ class TestStockOut(ShopifyCase):
 
     def test_location_gid_is_normalized(self):
         self.assertEqual(self.mapping.location_gid, LOCATION)
+
+    def test_a_push_waits_while_another_pushes_the_same_item(self):
+        """Two pushes of one item and location never overlap: the later one (which
+        reads the later quantity) retries until the running one is done."""
+        item = "gid://shopify/InventoryItem/49148386"
+        self.binding.copy(
+            {"shopify_id": "642667041472713923", "inventory_item_gid": item}
+        )
+        key = f"shopify:{self.shop.id}:stock:49148386:655441491"
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as running:
+            running.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [key])
+            with self.assertRaisesRegex(RetryableJobError, "another job"):
+                self.shop._shopify_push_stock(item, LOCATION)
+            running.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
+        self.assertEqual(self.fake.mutations, [])
+        self.shop._shopify_push_stock(item, LOCATION)
+        self.assertEqual(len(self.fake.mutations), 1)
 
     def test_burst_of_changes_is_one_job_and_one_mutation_with_final_quantity(self):
         for _i in range(10):
