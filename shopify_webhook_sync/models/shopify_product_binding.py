@@ -13,11 +13,7 @@ from odoo import api, fields, models
 
 from ..lib.queries import PRODUCT
 from ..lib.webhook import gid_id, to_gid
-from .shopify_shop import SyncBlocked
-
-# Context key: writes made by the sync itself do not re-queue blocked events (the job
-# that makes them is the one settling those events).
-NO_REQUEUE = "shopify_no_requeue"
+from .shopify_shop import NO_REQUEUE, SyncBlocked
 
 
 class ShopifyProductBinding(models.Model):
@@ -68,7 +64,7 @@ class ShopifyProductBinding(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if vals.get("product_id") and not self.env.context.get(NO_REQUEUE):
-            self.shop_id._shopify_requeue_needs_mapping()
+            self.shop_id._shopify_requeue_blocked()
             self._shopify_enqueue_stock()
         return result
 
@@ -267,7 +263,7 @@ class ProductProduct(models.Model):
         domain = []  # a product shared between companies concerns every shop
         if all(product.company_id for product in self):
             domain = [("company_id", "in", self.company_id.ids)]
-        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_needs_mapping()
+        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked()
 
 
 class ShopifyShop(models.Model):
@@ -278,15 +274,6 @@ class ShopifyShop(models.Model):
         help="A Shopify variant that matches no Odoo product (by SKU, then barcode) "
         "creates one. Off (recommended): it waits in Variants to map.",
     )
-
-    def _shopify_requeue_needs_mapping(self):
-        """Sync again every object of these shops that waited for a mapping (once per
-        object: identity keys); those still missing one go back to needs mapping."""
-        if self.env.context.get(NO_REQUEUE) or not self:
-            return
-        self.env["shopify.webhook.event"].sudo().search(
-            [("shop_id", "in", self.ids), ("state", "=", "needs_mapping")]
-        )._shopify_requeue()
 
 
 def _variant_label(binding) -> str:

@@ -20,6 +20,9 @@ _logger = logging.getLogger(__name__)
 
 DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 WEBHOOK_PATH = "/shopify/webhook"
+# Context key: writes made by a sync itself re-queue no blocked events (the job that
+# makes them is the one settling those events).
+NO_REQUEUE = "shopify_no_requeue"
 # Retries on transient errors (outage, 5xx): with the retry pattern of the job function,
 # 30 tries reach well beyond a day of Shopify being unreachable.
 MAX_RETRIES = 30
@@ -232,6 +235,8 @@ class ShopifyShop(models.Model):
     def _shopify_requeue_blocked(self):
         """A mapping was saved: the objects that waited for one are synced again (each
         once: identity keys); those still missing something go back to needs_mapping."""
+        if self.env.context.get(NO_REQUEUE) or not self:
+            return
         self.env["shopify.webhook.event"].sudo().search(
             [("shop_id", "in", self.ids), ("state", "=", "needs_mapping")]
         )._shopify_requeue()
