@@ -30,7 +30,6 @@ class ShopifyWebhookEvent(models.Model):
     shop_id = fields.Many2one(
         "shopify.shop", required=True, ondelete="cascade", index=True
     )
-    company_id = fields.Many2one(related="shop_id.company_id")
     topic = fields.Char(required=True, index=True)
     webhook_id = fields.Char(
         string="Webhook ID", required=True, help="X-Shopify-Webhook-Id"
@@ -103,18 +102,40 @@ class ShopifyWebhookEvent(models.Model):
             event.job_info = (job.exc_message or job.result) if job else False
 
     def _compute_duplicate_count(self):
+        """Two grouped counts for the whole list, not one query per event: a duplicate
+        row names the delivery it repeats by webhook id, or the action by topic and
+        event id (its ``reason``), and so belongs to exactly one event."""
         Duplicate = self.env["shopify.webhook.duplicate"]
-        for event in self:
-            event.duplicate_count = Duplicate.search_count(
+        shops = self.shop_id.ids
+        by_webhook = {
+            (shop.id, webhook_id): count
+            for shop, webhook_id, count in Duplicate._read_group(
                 [
-                    ("shop_id", "=", event.shop_id.id),
-                    "|",
-                    ("webhook_id", "=", event.webhook_id),
-                    "&",
-                    ("event_id", "=", event.event_id or "-"),
-                    ("topic", "=", event.topic),
-                ]
+                    ("shop_id", "in", shops),
+                    ("reason", "=", "webhook_id"),
+                    ("webhook_id", "in", self.mapped("webhook_id")),
+                ],
+                ["shop_id", "webhook_id"],
+                ["__count"],
             )
+        }
+        by_action = {
+            (shop.id, topic, event_id): count
+            for shop, topic, event_id, count in Duplicate._read_group(
+                [
+                    ("shop_id", "in", shops),
+                    ("reason", "=", "event_id"),
+                    ("event_id", "in", [e for e in self.mapped("event_id") if e]),
+                ],
+                ["shop_id", "topic", "event_id"],
+                ["__count"],
+            )
+        }
+        for event in self:
+            shop_id = event.shop_id.id
+            event.duplicate_count = by_webhook.get(
+                (shop_id, event.webhook_id), 0
+            ) + by_action.get((shop_id, event.topic, event.event_id), 0)
 
     # -- receiving (HTTP request) --
 
