@@ -33,17 +33,22 @@ start_postgres() {
     fi
 }
 
+# A TCP port nobody listens on now (several test runs may share this machine).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 odoo_installed() {
     [ -x "$PY" ] && "$PY" -c 'import odoo.release as r, odoo.addons.queue_job, sys; sys.exit(r.version_info[0] != 18)' 2>/dev/null
 }
 
-# write_conf FILE DB PORT: an odoo.conf for this repo. Multi-process server (workers) with the
+# write_conf FILE DB PORT [GEVENT_PORT]: an odoo.conf for this repo. Multi-process server (workers) with the
 # queue_job runner loaded server-wide. Job channels take at most 2 of the 4 HTTP workers, so
 # webhook deliveries always find a free worker (Shopify gives up after 5 s). db_name without
 # dbfilter: Odoo serves that database without listing the server's databases on every
 # request that has no session cookie, which is every Shopify delivery.
 write_conf() {
-    local file=$1 db=$2 port=$3
+    local file=$1 db=$2 port=$3 gevent_port=${4:-$(($3 + 3))}
     mkdir -p "$(dirname "$file")"
     cat > "$file" <<CONF
 [options]
@@ -53,7 +58,7 @@ db_name = $db
 list_db = False
 http_interface = 127.0.0.1
 http_port = $port
-gevent_port = $((port + 3))
+gevent_port = $gevent_port
 workers = 4
 max_cron_threads = 1
 limit_time_cpu = 120
@@ -82,6 +87,10 @@ PY
     template=sws_template_$key
     depends=$("$PY" -c "import ast,sys; print(','.join(ast.literal_eval(open(sys.argv[1]).read())['depends']))" \
         "$SWS_REPO/shopify_webhook_sync/__manifest__.py")
+    # One build of a template at a time, and one copy of it at a time (PostgreSQL copies a
+    # template nobody else is connected to): concurrent test runs wait, then share it.
+    exec {lock}>"$SWS_HOME/template.lock"
+    flock "$lock"
     if ! psql -d postgres -tAc "select 1 from pg_database where datname='$template'" | grep -q 1; then
         echo "== building template database $template ($depends)"
         "$ODOO_BIN" -c "$conf" -d "$template" -i "$depends" --without-demo=all \
@@ -90,7 +99,8 @@ PY
     fi
     echo "== installing $modules into a fresh database $db"
     dropdb --if-exists "$db" 2>/dev/null
-    createdb -T "$template" "$db"
+    createdb -T "$template" "$db"  # a copy needs the template to itself: still locked
+    flock -u "$lock"
     "$ODOO_BIN" -c "$conf" -d "$db" -i "$modules" --stop-after-init --no-http --log-level=warn \
         || die "installing $modules into $db failed"
 }
