@@ -199,16 +199,26 @@ EXAMPLE_SKUS = [
 ]
 
 
-def setup_example_shop(rpc, fake, domain: str, secret: str) -> int:
+def setup_example_shop(
+    rpc, fake, domain: str, secret: str, client_id: str | None = None
+) -> int:
     """A shop on ``domain`` reading from the fake Shopify, the products of the example
     order's SKUs and the mapping of its shipping method; idempotent. ``rpc`` is
-    ``rpc(model, method, *args, **kwargs)`` as admin. Returns the shop's id."""
+    ``rpc(model, method, *args, **kwargs)`` as admin. Returns the shop's id.
+
+    With ``client_id``, the shop is a Dev Dashboard app's (``secret`` is its client
+    secret; tokens come from the fake's token endpoint); else it uses the fake's static
+    access token."""
     vals = {
         "name": domain.split(".")[0],
         "shop_domain": domain,
         "webhook_secret": secret,
+        "admin_api_url": fake.url,
     }
-    vals |= {"access_token": fake.access_token, "admin_api_url": fake.url}
+    if client_id:
+        vals |= {"client_id": client_id, "access_token": False}
+    else:
+        vals |= {"access_token": fake.access_token}
     found = rpc("shopify.shop", "search", [("shop_domain", "=", domain)])
     if found:
         rpc("shopify.shop", "write", found, vals)

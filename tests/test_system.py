@@ -298,3 +298,51 @@ def test_a_day_replayed_in_any_order_with_duplicates_and_an_outage(odoo, fake):
         "shopify.webhook.duplicate", "search_count", [("webhook_id", "like", "day-")]
     )
     assert duplicates == len(sends) - len(deliveries)
+
+
+CC_DOMAIN = "dev-dashboard-store.myshopify.com"
+
+
+def test_client_credentials_token_renewed_once_in_the_middle_of_a_burst(odoo, fake):
+    """A shop configured with only a Client ID and secret: its jobs obtain a token from
+    the token endpoint; the token expires in the middle of a burst of orders, the
+    jobs that get a 401 renew it once between them (advisory lock, the new token
+    committed apart), and every order syncs without a failed job."""
+    shop_id = setup_example_shop(
+        odoo.rpc, fake, CC_DOMAIN, fake.client_secret, client_id=fake.client_id
+    )
+
+    def deliver_all(orders):
+        with ThreadPoolExecutor(8) as pool:
+            return [
+                response.status_code
+                for response in pool.map(
+                    lambda order: odoo.deliver(order[1], fake.client_secret, CC_DOMAIN),
+                    orders,
+                )
+            ]
+
+    first = new_order(fake)
+    assert deliver_all([first]) == [200]
+    odoo.wait_for(lambda: all_done(odoo, first[0]), timeout=30)
+    assert [r["status"] for r in fake.token_requests] == [200]
+
+    burst = [new_order(fake) for _i in range(16)]
+    assert deliver_all(burst[:8]) == [200] * 8
+    fake.expire_tokens()
+    assert deliver_all(burst[8:]) == [200] * 8
+    for order_id, _body in burst:
+        odoo.wait_for(lambda order_id=order_id: all_done(odoo, order_id), timeout=120)
+
+    assert [r["status"] for r in fake.token_requests] == [200, 200], "one renewal"
+    assert 401 in [r["status"] for r in fake.requests], "the expired token was used"
+    jobs = odoo.rpc(
+        "queue.job",
+        "read_group",
+        [("identity_key", "like", f"{shop_id}:order:%")],
+        ["state"],
+        ["state"],
+    )
+    assert {group["state"] for group in jobs} == {"done"}, "no failed job"
+    for order_id, _body in [first, *burst]:
+        assert len(bindings(odoo, order_id)) == 1

@@ -8,7 +8,7 @@ cannot have.
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import requests
 
@@ -29,6 +29,10 @@ class ShopifyPermanentError(ShopifyError):
     pass
 
 
+class ShopifyUnauthorizedError(ShopifyPermanentError):
+    """HTTP 401: the access token is unknown, expired or revoked."""
+
+
 class ShopifyClient:
     def __init__(
         self,
@@ -36,8 +40,13 @@ class ShopifyClient:
         access_token: str,
         timeout: float = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
+        renew_token: Callable[[str], str] | None = None,
     ):
+        """``renew_token(stale_token) -> new token``: called once, on the first 401,
+        after which the request is sent again (tokens of the client credentials grant
+        expire; a static token has no such hook)."""
         self.endpoint = endpoint
+        self.renew_token = renew_token
         self.timeout = timeout
         self.session = session or requests.Session()
         self.headers = {
@@ -53,8 +62,29 @@ class ShopifyClient:
     def query(self, document: str, variables: dict | None = None) -> dict:
         """Run one GraphQL document; return its ``data``."""
         self._ensure_budget()
+        response = self._post(document, variables)
+        if response.status_code == 401 and self.renew_token:
+            renew, self.renew_token = self.renew_token, None  # once per client
+            self.headers["X-Shopify-Access-Token"] = renew(
+                self.headers["X-Shopify-Access-Token"]
+            )
+            response = self._post(document, variables)
+        self._raise_for_status(response)
         try:
-            response = self.session.post(
+            body = response.json()
+        except ValueError as exc:
+            raise ShopifyTransientError(
+                f"Shopify answered HTTP {response.status_code} with a body that is "
+                "not JSON"
+            ) from exc
+        self._note_cost(body.get("extensions") or {})
+        if body.get("errors"):
+            self._raise_for_errors(body["errors"])
+        return body.get("data") or {}
+
+    def _post(self, document: str, variables: dict | None) -> requests.Response:
+        try:
+            return self.session.post(
                 self.endpoint,
                 json={"query": document, "variables": variables or {}},
                 headers=self.headers,
@@ -68,18 +98,6 @@ class ShopifyClient:
             raise ShopifyTransientError(
                 f"Shopify could not be reached ({exc})"
             ) from exc
-        self._raise_for_status(response)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ShopifyTransientError(
-                f"Shopify answered HTTP {response.status_code} with a body that is "
-                "not JSON"
-            ) from exc
-        self._note_cost(body.get("extensions") or {})
-        if body.get("errors"):
-            self._raise_for_errors(body["errors"])
-        return body.get("data") or {}
 
     def paginate(
         self, document: str, variables: dict, path: tuple[str, ...]
@@ -147,9 +165,9 @@ class ShopifyClient:
             )
         if status >= 500:
             raise ShopifyTransientError(f"Shopify is unavailable (HTTP {status})")
+        if status == 401:
+            raise ShopifyUnauthorizedError(f"HTTP 401: {text}")
         hints = {
-            401: "Shopify rejected the access token: check the Admin API access token "
-            "of this shop in Shopify > Configuration > Shops.",
             402: "The Shopify store is frozen (unpaid): nothing can be read until it "
             "is reactivated.",
             403: "The Shopify app lacks an access scope for this request: grant it in "

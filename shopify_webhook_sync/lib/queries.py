@@ -193,6 +193,14 @@ query Refund($id: ID!, $after: String) {
     + MONEY
 )
 
+# "Test connection": who the token belongs to and what it may do.
+CONNECTION_TEST = """
+query ConnectionTest {
+  shop { name myshopifyDomain plan { publicDisplayName } }
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "Refund": REFUND,
@@ -202,4 +210,5 @@ DOCUMENTS = {
     "FulfillmentOrders": FULFILLMENT_ORDERS,
     "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
     "FulfillmentCreate": FULFILLMENT_CREATE,
+    "ConnectionTest": CONNECTION_TEST,
 }

@@ -12,3 +12,4 @@ from . import shopify_location_mapping
 from . import shopify_stock
 from . import shopify_fulfillment
 from . import shopify_refund_binding
+from . import shopify_auth

@@ -11,7 +11,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..lib.client import ShopifyClient, ShopifyTransientError
+from ..lib.auth import ShopifyCredentialsError
+from ..lib.client import ShopifyTransientError, ShopifyUnauthorizedError
 from ..lib.queries import API_VERSION
 from ..lib.webhook import GID_TYPES, to_gid, verify
 from .shopify_webhook_event import PROBLEM_STATES
@@ -54,18 +55,30 @@ class ShopifyShop(models.Model):
         "(Shopify sends it in X-Shopify-Shop-Domain).",
     )
     api_version = fields.Char(string="API Version", required=True, default=API_VERSION)
+    client_id = fields.Char(
+        string="Client ID",
+        help="The Client ID of the app created in Shopify's Dev Dashboard: with the "
+        "Client secret, it obtains the Admin API tokens (client credentials grant).",
+        groups="shopify_webhook_sync.group_shopify_manager",
+        copy=False,
+    )
     access_token = fields.Char(
-        string="Admin API Access Token",
+        string="Static Access Token",
+        help="Only for a legacy custom app created in the Shopify admin before 2026: "
+        "its Admin API access token. Apps of the Dev Dashboard give a Client ID "
+        "instead.",
         groups="shopify_webhook_sync.group_shopify_manager",
         copy=False,
     )
     webhook_secret = fields.Char(
-        help="The app's client secret: Shopify signs every webhook with it.",
+        string="Client Secret",
+        help="The app's client secret: Shopify signs every webhook with it, and with "
+        "the Client ID it obtains the Admin API tokens.",
         groups="shopify_webhook_sync.group_shopify_manager",
         copy=False,
     )
     webhook_secret_previous = fields.Char(
-        string="Previous Webhook Secret",
+        string="Previous Client Secret",
         help="While rotating the app's secret, deliveries signed with the previous one "
         "are still accepted. Clear it once the rotation is over.",
         groups="shopify_webhook_sync.group_shopify_manager",
@@ -248,13 +261,6 @@ class ShopifyShop(models.Model):
 
     # -- job side --
 
-    def _shopify_client(self) -> ShopifyClient:
-        shop = self.sudo()
-        base = (shop.admin_api_url or f"https://{shop.shop_domain}").rstrip("/")
-        return ShopifyClient(
-            f"{base}/admin/api/{shop.api_version}/graphql.json", shop.access_token
-        )
-
     def _shopify_sync(self, kind: str, shopify_id: str):
         """Job: fetch one Shopify object fresh and apply it to Odoo.
 
@@ -277,6 +283,12 @@ class ShopifyShop(models.Model):
             return str(blocked)
         except ShopifyTransientError as exc:
             raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+        except (ShopifyCredentialsError, ShopifyUnauthorizedError) as exc:
+            # Waits as failed, and re-runs once the credentials are saved again.
+            self._shopify_note_credentials_error(str(exc))
+            message = self._shopify_credentials_message(exc)
+            events._shopify_set_outcome("failed", message)
+            return message
         except psycopg2.errors.UniqueViolation as exc:
             # Two jobs created the same record at once (a new customer, a new tag...):
             # this one lost; its retry finds what the other one committed.

@@ -10,3 +10,4 @@ from . import test_products
 from . import test_stock_out
 from . import test_customers
 from . import test_privacy
+from . import test_auth

@@ -13,7 +13,10 @@ only show up in production. This fake is a real HTTP server on 127.0.0.1 that
   cursor paging can be tested;
 * dispatches mutations to handlers registered by the test;
 * can be told to fail the next request(s) like Shopify does (429, THROTTLED, 5xx,
-  slow answers...).
+  slow answers...);
+* serves the client credentials grant (``POST /admin/oauth/access_token``) of a Dev
+  Dashboard app: tokens that expire, a wrong Client ID or secret refused, an
+  uninstalled app refused, an expired token answered 401 by the GraphQL endpoint.
 
 It only depends on the standard library and graphql-core (no Odoo import) so that
 system tests outside Odoo can load it by file path too.
@@ -36,12 +39,14 @@ import gzip
 import json
 import os
 import re
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from graphql import (
     DocumentNode,
@@ -89,6 +94,17 @@ _FAILURE_KINDS = (
     "internal",
     "graphql_error",
 )
+_TOKEN_FAILURE_KINDS = ("429", "500", "503", "slow")
+TOKEN_PATH = "/admin/oauth/access_token"
+INVALID_CLIENT = {
+    "error": "invalid_client",
+    "error_description": "Client authentication failed due to unknown client, no "
+    "client authentication included, or unsupported authentication method.",
+}
+APP_NOT_INSTALLED = {
+    "error": "invalid_request",
+    "error_description": "The app is not installed on this shop.",
+}
 _GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 _GID = re.compile(r"^gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>[^/?]+)")
 
@@ -286,6 +302,12 @@ class FakeShopify:
     * ``mutation_handlers``: mutation field name -> ``handler(fake, args) -> payload``.
     * ``requests``, ``mutations``, ``invalid_documents``: what happened.
     * ``throttle_available``: ``currentlyAvailable`` reported in the cost extension.
+    * The app (client credentials grant): ``client_id``, ``client_secret``,
+      ``scopes`` granted, ``token_lifetime`` (``expires_in``, seconds), ``installed``;
+      ``issued`` (token -> expiry, ``time.time()``), ``token_requests`` (one dict per
+      request to the token endpoint: ``time``, ``status``, ``client_id``).
+      ``access_token`` is a static token (a legacy custom app), always valid while
+      ``installed``.
     """
 
     def __init__(
@@ -294,6 +316,14 @@ class FakeShopify:
         schema: GraphQLSchema | None = None,
     ) -> None:
         self.access_token = access_token
+        self.client_id = "fake-client-id"
+        self.client_secret = "fake-client-secret"
+        self.scopes = "read_customers,read_orders,read_products,write_fulfillments"
+        self.token_lifetime = 86399
+        self.installed = True
+        self.issued: dict[str, float] = {}
+        self.token_requests: list[dict[str, Any]] = []
+        self._token_failures: deque[tuple[str, dict[str, Any]]] = deque()
         self.schema = schema or load_admin_schema()
         self.objects: dict[str, dict[str, Any]] = {}
         self.root: dict[str, Any] = {}
@@ -366,10 +396,33 @@ class FakeShopify:
         with self._lock:
             self._failures.extend((kind, kw) for _ in range(count))
 
+    def fail_token_next(self, kind: str, count: int = 1, **kw: Any) -> None:
+        """Make the next ``count`` requests to the token endpoint fail: "429"
+        (retry_after=2.0), "500", "503", "slow" (delay=3.0, then a normal answer)."""
+        if kind not in _TOKEN_FAILURE_KINDS:
+            raise ValueError(
+                f"unknown failure kind {kind!r}; expected one of {_TOKEN_FAILURE_KINDS}"
+            )
+        with self._lock:
+            self._token_failures.extend((kind, kw) for _ in range(count))
+
+    def expire_tokens(self) -> None:
+        """Every token obtained so far expires now (the next use answers 401)."""
+        with self._lock:
+            self.issued = dict.fromkeys(self.issued, 0.0)
+
+    def token_valid(self, token: str | None) -> bool:
+        if not self.installed or not token:
+            return False
+        return token == self.access_token or self.issued.get(token, 0.0) > time.time()
+
     def reset(self, objects: bool = False) -> None:
-        """Forget requests, pending failures, mutations and invalid documents."""
+        """Forget requests, pending failures, mutations, invalid documents and token
+        requests (tokens already issued stay valid)."""
         with self._lock:
             self.requests.clear()
+            self.token_requests.clear()
+            self._token_failures.clear()
             self._failures.clear()
             self.mutations.clear()
             self.invalid_documents.clear()
@@ -380,9 +433,11 @@ class FakeShopify:
     # ---- request handling (called from server threads)
 
     def _handle(self, path: str, headers: dict[str, str], raw_body: bytes) -> _Answer:
+        if path == TOKEN_PATH:
+            return self._grant_token(headers, raw_body)
         if not _GRAPHQL_PATH.match(path):
             return _Answer(404, {"errors": "Not Found"})
-        if headers.get("x-shopify-access-token") != self.access_token:
+        if not self.token_valid(headers.get("x-shopify-access-token")):
             return _Answer(401, {"errors": INVALID_TOKEN_MESSAGE})
         try:
             body = json.loads(raw_body or b"null")
@@ -435,6 +490,71 @@ class FakeShopify:
             "cost": self._cost(cost, cost, self.throttle_available)
         }
         return _Answer(200, payload)
+
+    def _grant_token(self, headers: dict[str, str], raw_body: bytes) -> _Answer:
+        """The client credentials grant, form- or JSON-encoded."""
+        text = raw_body.decode("utf-8", "replace")
+        if "json" in headers.get("content-type", ""):
+            try:
+                form = json.loads(text or "{}")
+            except ValueError:
+                form = {}
+        else:
+            form = {k: v[0] for k, v in parse_qs(text).items()}
+        with self._lock:
+            failure = self._token_failures.popleft() if self._token_failures else None
+        answer = self._token_failure(*failure) if failure else None
+        if answer is None:
+            answer = self._token_answer(form if isinstance(form, dict) else {})
+        with self._lock:
+            self.token_requests.append(
+                {
+                    "time": time.time(),
+                    "status": answer.status,
+                    "client_id": form.get("client_id"),
+                }
+            )
+        return answer
+
+    def _token_failure(self, kind: str, kw: dict) -> _Answer | None:
+        if kind == "slow":
+            self._stopping.wait(float(kw.get("delay", 3.0)))
+            return None
+        if kind == "429":
+            retry_after = str(float(kw.get("retry_after", 2.0)))
+            return _Answer(
+                429, {"errors": RATE_LIMIT_MESSAGE}, {"Retry-After": retry_after}
+            )
+        return _Answer(int(kind), f"<html><body><h1>{kind}</h1></body></html>")
+
+    def _token_answer(self, form: dict) -> _Answer:
+        if form.get("grant_type") != "client_credentials":
+            return _Answer(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The authorization grant type is not "
+                    "supported by the authorization server.",
+                },
+            )
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return _Answer(400, INVALID_CLIENT)
+        if not self.installed:
+            return _Answer(400, APP_NOT_INSTALLED)
+        token = "shpat_" + secrets.token_hex(16)
+        with self._lock:
+            self.issued[token] = time.time() + self.token_lifetime
+        return _Answer(
+            200,
+            {
+                "access_token": token,
+                "scope": self.scopes,
+                "expires_in": self.token_lifetime,
+            },
+        )
 
     def _reject(
         self, query: str, variables: dict, errors: list[GraphQLError], code: str
