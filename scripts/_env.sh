@@ -63,7 +63,7 @@ workers = 4
 max_cron_threads = 1
 limit_time_cpu = 120
 limit_time_real = 180
-server_wide_modules = base,web,queue_job
+server_wide_modules = base,web,queue_job,shopify_webhook_sync
 without_demo = all
 
 [queue_job]

@@ -102,7 +102,7 @@ gevent_port = {free_port()}
 workers = {workers}
 max_cron_threads = 0
 limit_time_real = 120
-server_wide_modules = base,web,queue_job
+server_wide_modules = base,web,queue_job,shopify_webhook_sync
 log_level = info
 {extra}
 [queue_job]

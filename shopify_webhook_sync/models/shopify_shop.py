@@ -2,7 +2,6 @@
 Shopify object (``_shopify_sync``), which every webhook delivery ends up enqueuing."""
 
 import logging
-import re
 
 import psycopg2
 
@@ -14,12 +13,13 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..lib.auth import ShopifyCredentialsError
 from ..lib.client import ShopifyTransientError, ShopifyUnauthorizedError
 from ..lib.queries import API_VERSION
-from ..lib.webhook import GID_TYPES, to_gid, verify
+from ..lib.webhook import GID_TYPES, SHOP_DOMAIN_RE, to_gid, verify
 from .shopify_webhook_event import PROBLEM_STATES
 
 _logger = logging.getLogger(__name__)
 
-DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+# One pattern for the configured domain and X-Shopify-Shop-Domain (lib.webhook).
+DOMAIN_RE = SHOP_DOMAIN_RE
 WEBHOOK_PATH = "/shopify/webhook"
 # Context key: writes made by a sync itself re-queue no blocked events (the job that
 # makes them is the one settling those events).

@@ -136,10 +136,117 @@ class TestWebhookController(ShopifyCase):
         self.assertEqual(self.deliver(body=body).status_code, 413)
         self.assertNothingStored()
 
+    @mute_logger(CONTROLLER_LOGGER)
     def test_other_methods_answer_405(self):
-        for method in ("GET", "PUT"):
-            self.assertEqual(self.deliver(method=method).status_code, 405)
+        # Odoo 18 adds OPTIONS to every route: a signed OPTIONS must not be processed.
+        for method in ("GET", "PUT", "DELETE", "OPTIONS"):
+            with self.subTest(method=method):
+                self.assertEqual(self.deliver(method=method).status_code, 405)
         self.assertNothingStored()
+
+    @mute_logger(CONTROLLER_LOGGER)
+    def test_malformed_headers_answer_400_before_the_shop_search(self):
+        cases = {
+            "X-Shopify-Topic": ("orders/create\x00", "orders/cr\xe9ate", "t" * 8192),
+            "X-Shopify-Webhook-Id": ("w\x00", "w" * 8192, "\x7f"),
+            "X-Shopify-Event-Id": ("e\x00", "e" * 257),
+            "X-Shopify-API-Version": ("2026-10\x00",),
+            "X-Shopify-Triggered-At": ("2026\x01",),
+            "X-Shopify-Hmac-Sha256": ("a\x00b", "h" * 8192),
+            "X-Shopify-Shop-Domain": (
+                "john-smith.myshopify.com\x00",
+                "john-smith\x00.myshopify.com",
+                "john-smith.myshopify.com.evil.test",
+                "john smith.myshopify.com",
+                "-x.myshopify.com",
+            ),
+        }
+        for header, values in cases.items():
+            for value in values:
+                with self.subTest(header=header, value=value[:40]):
+                    response = self.deliver(extra={header: value})
+                    self.assertEqual(response.status_code, 400)
+                    self.assertIn(header, response.text)
+        self.assertNothingStored()
+
+    @mute_logger(CONTROLLER_LOGGER)
+    def test_body_must_be_strict_utf8_json_within_the_depth_cap(self):
+        order = b'{"id": 820982911946154508}'
+        bodies = {
+            "UTF-16": order.decode().encode("utf-16"),
+            "UTF-16-LE": order.decode().encode("utf-16-le"),
+            "UTF-32": order.decode().encode("utf-32"),
+            "NUL byte": b'{"id": 820982911946154508, "n": "a\x00"}',
+            "NUL escape": b'{"id": 820982911946154508, "n": "a\\u0000"}',
+            "lone surrogate": b'{"id": 820982911946154508, "n": "\\ud800"}',
+            "encoded surrogate": b'{"id": 820982911946154508, "n": "\xed\xa0\x80"}',
+            "NaN": b'{"id": 820982911946154508, "n": NaN}',
+            "BOM": b"\xef\xbb\xbf" + order,
+            "truncated": order[:-3],
+            "nested 100,000 deep": b'{"id": 1, "n": '
+            + b"[" * 100_000
+            + b"]" * 100_000
+            + b"}",
+            "empty": b"",
+        }
+        with self.assertLogs(CONTROLLER_LOGGER, "WARNING") as logs:
+            for name, body in bodies.items():
+                with self.subTest(body=name):
+                    self.assertEqual(self.deliver(body=body).status_code, 400)
+        self.assertEqual(len(logs.output), len(bodies), "one reason line each")
+        self.assertIn("nested over 64 levels", "\n".join(logs.output))
+        self.assertNothingStored()
+        nested = b'{"id": 820982911946154508, "n": ' + b"[" * 60 + b"]" * 60 + b"}"
+        self.assertEqual(self.deliver(body=nested).status_code, 200)
+
+    @mute_logger(CONTROLLER_LOGGER)
+    def test_object_ids_are_ascii_digits_within_shopify_range(self):
+        for value in (
+            '"\u0661\u0662\u0663"',  # Arabic-Indic digits: str.isdigit() says yes
+            '"\uff11\uff12"',  # fullwidth digits
+            "1" * 10_000,
+            str(2**64),
+            "0",
+            "-5",
+            "true",
+            '"12 "',
+        ):
+            with self.subTest(id=value[:30]):
+                body = f'{{"id": {value}}}'.encode()
+                self.assertEqual(self.deliver(body=body).status_code, 400)
+        self.assertNothingStored()
+        self.assertEqual(
+            self.deliver(body=f'{{"id": {2**64 - 1}}}'.encode()).status_code, 200
+        )
+
+    @mute_logger(CONTROLLER_LOGGER)
+    def test_chunked_body_is_capped_while_read(self):
+        body = webhook_body("orders/create")
+        headers = self.headers("orders/create", body)
+        url = self.base_url() + "/shopify/webhook"
+
+        def chunks(data, size=4096):  # a generator body is sent chunked
+            yield from (data[i : i + size] for i in range(0, len(data), size))
+
+        response = self.opener.post(url, data=chunks(body), headers=headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self.events()), 1)
+        big = b'{"id": 1, "pad": "' + b"x" * (6 * 1024 * 1024) + b'"}'
+        response = self.opener.post(
+            url, data=chunks(big, 1 << 20), headers=self.headers("orders/create", big)
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(len(self.events()), 1)
+
+    def test_query_string_and_form_fields_are_ignored(self):
+        body = webhook_body("orders/create")
+        response = self.opener.post(
+            self.base_url() + "/shopify/webhook?debug=1&shop=x",
+            data=body,
+            headers=self.headers("orders/create", body),
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(len(self.events()), 1)
 
     def test_unsupported_topic_is_recorded_as_ignored(self):
         response = self.deliver("carts/update", body=b'{"id": "abc"}')
