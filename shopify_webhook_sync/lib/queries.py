@@ -201,6 +201,27 @@ query ConnectionTest {
 }
 """
 
+# Reconciliation: one page of the objects updated since a date (search syntax
+# "updated_at:>='2026-11-30T10:00:00Z'"), oldest first. Only ids and updatedAt: each
+# object is then synced by its own job, which fetches it whole.
+RECONCILE_TEMPLATE = """
+query Reconcile%(name)s($query: String!, $first: Int!, $after: String) {
+  %(root)s(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id legacyResourceId updatedAt }
+  }
+}
+"""
+# object kind -> (root connection, document)
+RECONCILE = {
+    kind: (root, RECONCILE_TEMPLATE % {"name": root.title(), "root": root})
+    for kind, root in (
+        ("order", "orders"),
+        ("customer", "customers"),
+        ("product", "products"),
+    )
+}
+
 DOCUMENTS = {
     "Order": ORDER,
     "Refund": REFUND,
@@ -211,4 +232,5 @@ DOCUMENTS = {
     "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
     "FulfillmentCreate": FULFILLMENT_CREATE,
     "ConnectionTest": CONNECTION_TEST,
+    **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

@@ -13,3 +13,4 @@ from . import shopify_stock
 from . import shopify_fulfillment
 from . import shopify_refund_binding
 from . import shopify_auth
+from . import shopify_reconcile

@@ -31,6 +31,14 @@ class ShopifyWebhookEvent(models.Model):
         "shopify.shop", required=True, ondelete="cascade", index=True
     )
     topic = fields.Char(required=True, index=True)
+    source = fields.Selection(
+        [("webhook", "Webhook"), ("reconcile", "Reconciliation")],
+        required=True,
+        default="webhook",
+        index=True,
+        help="Webhook: a delivery from Shopify. Reconciliation: an object version that "
+        "no webhook brought, found by asking Shopify what changed.",
+    )
     webhook_id = fields.Char(
         string="Webhook ID", required=True, help="X-Shopify-Webhook-Id"
     )
@@ -192,13 +200,17 @@ class ShopifyWebhookEvent(models.Model):
         """
         now = fields.Datetime.now()
         uid = self.env.uid
-        vals = vals | {
-            "received_at": now,
-            "create_date": now,
-            "write_date": now,
-            "create_uid": uid,
-            "write_uid": uid,
-        }
+        vals = (
+            {"source": "webhook"}
+            | vals
+            | {
+                "received_at": now,
+                "create_date": now,
+                "write_date": now,
+                "create_uid": uid,
+                "write_uid": uid,
+            }
+        )
         query = SQL(
             "INSERT INTO shopify_webhook_event (%s) VALUES %s RETURNING id",
             SQL(", ").join(SQL.identifier(col) for col in vals),

@@ -11,3 +11,4 @@ from . import test_stock_out
 from . import test_customers
 from . import test_privacy
 from . import test_auth
+from . import test_reconcile

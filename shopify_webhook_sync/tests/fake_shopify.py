@@ -44,6 +44,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -107,6 +108,9 @@ APP_NOT_INSTALLED = {
 }
 _GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 _GID = re.compile(r"^gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>[^/?]+)")
+# Root connections served by searching ``objects`` (unless ``root`` has them).
+SEARCHABLE = {"orders": "Order", "customers": "Customer", "products": "Product"}
+_SEARCH_TERM = re.compile(r"^updated_at:(?P<op>>=|>|<=|<)'?(?P<value>[^']+)'?$")
 
 if TYPE_CHECKING:
     from typing import Self  # Python 3.11+, only needed by type checkers
@@ -641,6 +645,8 @@ class FakeShopify:
             value = (
                 self.objects.get(args["id"]) if "id" in args else self.root.get(name)
             )
+            if name in SEARCHABLE and name not in self.root:
+                value = self._search(SEARCHABLE[name], args)
         else:
             value = parent.get(name) if isinstance(parent, dict) else None
 
@@ -655,6 +661,41 @@ class FakeShopify:
             if isinstance(value, dict) and isinstance(value.get("nodes"), list):
                 value = _page(value, args)
         return value
+
+    def _search(self, kind: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """The ``kind`` objects matching ``args["query"]`` (only ``updated_at``
+        comparisons, ANDed, are understood; anything else is refused so that a test
+        cannot pass on a filter the fake ignored), sorted by ``sortKey``."""
+        found = [
+            obj
+            for gid_, obj in self.objects.items()
+            if gid_.startswith(f"gid://shopify/{kind}/")
+        ]
+        for term in (args.get("query") or "").split():
+            if term.upper() == "AND":
+                continue
+            match = _SEARCH_TERM.match(term)
+            if not match:
+                raise GraphQLError(f"FakeShopify: unsupported search term {term!r}")
+            bound = _when(match["value"])
+            compare = {
+                ">=": lambda a, b: a >= b,
+                ">": lambda a, b: a > b,
+                "<=": lambda a, b: a <= b,
+                "<": lambda a, b: a < b,
+            }[match["op"]]
+            found = [o for o in found if compare(_when(o["updatedAt"]), bound)]
+        if args.get("sortKey") == "UPDATED_AT":
+            found.sort(key=lambda o: _when(o["updatedAt"]))
+        else:
+            found.sort(key=lambda o: gid_id(o["id"]))
+        return found
+
+
+def _when(value: str) -> datetime:
+    """An ISO 8601 date or date-time (``Z`` or an offset; naive = UTC) as UTC."""
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _resolve_type(
