@@ -28,11 +28,17 @@ class ShopifyOrderBinding(models.Model):
     ]
 
     @api.model
-    def _shopify_import(self, shop, shopify_id: str):
-        order, lines = self._shopify_fetch(shop, shopify_id)
+    def _shopify_import(self, shop, shopify_id: str, fetched=None):
+        """Bring the order's sale order to Shopify's current state (``fetched``: the
+        order and its lines when the caller already fetched them, e.g. a refund).
+
+        Only an older fetch than the one applied is skipped: a fetch with the same
+        updatedAt goes through the diff, which writes nothing when Odoo already
+        matches, so a change Odoo has not applied is never skipped."""
+        order, lines = fetched or self._shopify_fetch(shop, shopify_id)
         binding = self._shopify_find(shop, shopify_id)
         updated_at = _datetime(order["updatedAt"])
-        if binding and binding._shopify_is_uptodate(updated_at):
+        if binding and binding._shopify_is_older(updated_at):
             return binding.sale_order_id
         line_vals, pricelist = self._shopify_resolve(shop, order, lines)
         if binding:
@@ -40,8 +46,16 @@ class ShopifyOrderBinding(models.Model):
         else:
             binding = self._shopify_create(shop, order, line_vals, pricelist)
         binding._shopify_check_totals(order)
-        binding.shopify_updated_at = updated_at
+        if not binding._shopify_is_uptodate(updated_at):
+            binding.shopify_updated_at = updated_at
         return binding.sale_order_id
+
+    def _shopify_is_older(self, updated_at) -> bool:
+        return bool(
+            self.shopify_updated_at
+            and updated_at
+            and updated_at < self.shopify_updated_at
+        )
 
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str) -> tuple[dict, list[dict]]:
@@ -249,6 +263,8 @@ class ShopifyOrderBinding(models.Model):
             sale_order._action_cancel()
         elif shop.confirm_orders:
             sale_order.action_confirm()
+            # action_confirm dates the order now; the order date is Shopify's.
+            sale_order.date_order = vals["date_order"]
         return binding
 
     def _shopify_header_vals(self, order: dict) -> dict:
@@ -258,35 +274,97 @@ class ShopifyOrderBinding(models.Model):
             tags |= Tag.search([("name", "=", name)], limit=1) or Tag.create(
                 {"name": name}
             )
-        return {
-            "note": order.get("note") or False,
-            "tag_ids": [fields.Command.set(tags.ids)],
-        }
+        return {"note": order.get("note") or False, "tag_ids": tags}
 
     def _shopify_update(self, order: dict, line_vals: dict):
-        """Bring the bound sale order to Shopify's current state; an order already
-        delivered or invoiced is never rewritten: the event waits for review instead."""
+        """Bring the bound sale order to Shopify's current state, writing only what
+        differs. Quantities are set from Shopify's current ones. What Odoo cannot
+        apply (a quantity below what was delivered, a new price on an invoiced line,
+        cancelling a delivered or invoiced order) is not written: the event waits for
+        review with both figures."""
         sale_order = self.sale_order_id
+        if sale_order.state == "cancel" and order.get("cancelledAt"):
+            return
+        cancel = (
+            bool(order.get("cancelledAt"))
+            and sale_order.state != "cancel"
+            and not _is_invoiced(sale_order)
+        )
+        if cancel and not _is_delivered(sale_order):
+            sale_order._action_cancel()
+            return
         commands = _line_commands(sale_order, line_vals)
-        cancel = bool(order.get("cancelledAt")) and sale_order.state != "cancel"
-        if (commands or cancel) and _is_locked(sale_order):
-            raise SyncBlocked(
-                "needs_review",
+        problems = self._shopify_unapplicable(sale_order, commands)
+        if cancel:
+            problems.insert(
+                0,
                 self.env._(
-                    "Shopify order %(order)s changed (%(change)s) but %(so)s is "
-                    "already delivered or invoiced, so it was not rewritten. Adjust "
-                    "it by hand, then retry the event.",
-                    order=order["name"],
-                    change=self.env._("cancelled") if cancel else self.env._("lines"),
+                    "- Shopify cancelled the order, but %(so)s is already "
+                    "delivered: return the items, then retry.",
                     so=sale_order.name,
                 ),
             )
+        if problems:
+            raise SyncBlocked(
+                "needs_review",
+                "\n".join(
+                    [
+                        self.env._(
+                            "Shopify order %(order)s changed but %(so)s cannot follow "
+                            "it, so nothing was written:",
+                            order=order["name"],
+                            so=sale_order.name,
+                        ),
+                        *problems,
+                        self.env._("Adjust it by hand, then retry the event."),
+                    ]
+                ),
+            )
         vals = self._shopify_header_vals(order)
+        if vals["tag_ids"] == sale_order.tag_ids:
+            del vals["tag_ids"]
+        else:
+            vals["tag_ids"] = [fields.Command.set(vals["tag_ids"].ids)]
+        if vals["note"] == (sale_order.note or False) or (
+            not vals["note"] and not sale_order.note
+        ):
+            del vals["note"]
         if commands:
             vals["order_line"] = commands
-        sale_order.write(vals)
-        if cancel:
-            sale_order._action_cancel()
+        if vals:
+            sale_order.write(vals)
+
+    def _shopify_unapplicable(self, sale_order, commands: list) -> list[str]:
+        """What of ``commands`` Odoo cannot apply, one line each with both figures:
+        a quantity below what was delivered (sale_stock refuses it: the items must
+        come back first), or another price, product or taxes on an invoiced line."""
+        problems = []
+        for command, sol_id, vals in commands:
+            if command != fields.Command.UPDATE:
+                continue
+            sol = sale_order.order_line.browse(sol_id)
+            qty = vals["product_uom_qty"]
+            if sol.product_id.type == "consu" and qty < sol.qty_delivered:
+                problems.append(
+                    self.env._(
+                        "- '%(line)s': Shopify %(shopify)s, delivered in Odoo "
+                        "%(odoo)s (return the items first).",
+                        line=sol.name,
+                        shopify=f"{qty:g}",
+                        odoo=f"{sol.qty_delivered:g}",
+                    )
+                )
+            if sol.qty_invoiced and len(vals) > 1 and _line_differs(sol, vals, qty):
+                problems.append(
+                    self.env._(
+                        "- '%(line)s' is invoiced at %(odoo).2f; Shopify now says "
+                        "%(shopify).2f (or other taxes or product).",
+                        line=sol.name,
+                        odoo=sol.price_unit,
+                        shopify=vals["price_unit"],
+                    )
+                )
+        return problems
 
     def _shopify_check_totals(self, order: dict):
         """Odoo's untaxed amount, tax and total must equal Shopify's current ones to the
@@ -377,19 +455,29 @@ def _line_commands(sale_order, line_vals: dict) -> list:
     return commands
 
 
-def _line_differs(sol, vals: dict) -> bool:
+def _line_differs(sol, vals: dict, qty=None) -> bool:
+    """Whether ``sol`` differs from ``vals`` (with quantity ``qty`` when given)."""
     return (
         sol.product_id.id != vals["product_id"]
-        or sol.product_uom_qty != vals["product_uom_qty"]
-        or sol.price_unit != vals["price_unit"]
+        or (qty if qty is not None else sol.product_uom_qty) != vals["product_uom_qty"]
+        or float_compare(
+            sol.price_unit,
+            vals["price_unit"],
+            precision_digits=sol._fields["price_unit"].get_digits(sol.env)[1],
+        )
         or set(sol.tax_id.ids) != set(vals["tax_id"][0][2])
     )
 
 
-def _is_locked(sale_order) -> bool:
-    delivered = any(p.state == "done" for p in sale_order.picking_ids)
-    invoiced = any(m.state == "posted" for m in sale_order.invoice_ids)
-    return delivered or invoiced
+def _is_delivered(sale_order) -> bool:
+    return any(p.state == "done" for p in sale_order.picking_ids)
+
+
+def _is_invoiced(sale_order) -> bool:
+    return any(
+        m.state == "posted" and m.move_type == "out_invoice"
+        for m in sale_order.invoice_ids
+    )
 
 
 def _datetime(value: str | None):

@@ -1,6 +1,8 @@
-"""Shopify refund -> credit note: against the order's invoice (posted, and paid back
-through the gateway's journal) or, when the order is not invoiced yet, a draft credit
-note. Refunded items are restocked as Shopify says, line by line."""
+"""Shopify refund -> credit note against the order's invoice (posted, and paid back
+through the gateway's journal); a refund of an order not invoiced yet makes no credit
+note: the order's current quantities already carry it. Returned items come back in
+stock; then the order is synced again from Shopify's current state (quantities are set,
+never adjusted by the refund), so its totals are checked after every refund."""
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -21,9 +23,10 @@ class ShopifyRefundBinding(models.Model):
     move_id = fields.Many2one(
         "account.move",
         string="Credit Note",
-        required=True,
         ondelete="cascade",
         index=True,
+        help="Empty when the order was not invoiced at the refund: its sale order's "
+        "quantities and totals carry the refund.",
     )
     order_binding_id = fields.Many2one(
         "shopify.order.binding", required=True, ondelete="cascade"
@@ -33,16 +36,21 @@ class ShopifyRefundBinding(models.Model):
     def _shopify_import(self, shop, shopify_id: str):
         binding = self._shopify_find(shop, shopify_id)
         if binding:  # a refund never changes once made
-            return binding.move_id
+            return binding.move_id or binding.order_binding_id.sale_order_id
         refund, lines = self._shopify_fetch(shop, shopify_id)
         order_binding = self._shopify_order_binding(shop, refund)
+        # The order is synced again below, in this transaction: under its lock.
+        shop._shopify_lock("order", order_binding.shopify_id)
+        Order = self.env["shopify.order.binding"]
+        order = Order._shopify_fetch(shop, order_binding.shopify_id)
         sale_order = order_binding.sale_order_id
-        journals = self._shopify_journals(shop, refund)
-        move = self._shopify_credit_note(sale_order, refund, lines)
-        self._shopify_check_total(move, refund, lines)
-        if move.state == "posted":
+        move = self.env["account.move"]
+        if _posted_invoice(sale_order):
+            journals = self._shopify_journals(shop, refund)
+            move = self._shopify_credit_note(sale_order, refund, lines)
+            self._shopify_check_total(move, refund, lines)
             self._shopify_register_payments(move, refund, journals)
-        self._shopify_restock(sale_order, lines)
+        self._shopify_restock(sale_order, lines, order[1])
         self.create(
             {
                 "shop_id": shop.id,
@@ -51,7 +59,20 @@ class ShopifyRefundBinding(models.Model):
                 "order_binding_id": order_binding.id,
             }
         )
-        return move
+        self._shopify_converge_order(shop, order_binding, order)
+        return move or sale_order
+
+    def _shopify_converge_order(self, shop, order_binding, order: tuple):
+        """The refunded order synced again from Shopify's current state, in the
+        refund's transaction: a refund commits only with its order checked equal to
+        Shopify's (or the refund waits for review with the order's reason). The
+        order's open events were received before this fetch: they are settled too."""
+        sale_order = self.env["shopify.order.binding"]._shopify_import(
+            shop, order_binding.shopify_id, fetched=order
+        )
+        self.env["shopify.webhook.event"]._shopify_open_events(
+            shop, "order", order_binding.shopify_id
+        )._shopify_set_outcome("done", record=sale_order)
 
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str):
@@ -126,9 +147,7 @@ class ShopifyRefundBinding(models.Model):
             for sol in sale_order.order_line
             if sol.shopify_line_gid
         }
-        invoice = sale_order.invoice_ids.filtered(
-            lambda move: move.move_type == "out_invoice" and move.state == "posted"
-        )[:1]
+        invoice = _posted_invoice(sale_order)
         move_lines = []
         for line in lines:
             sol = by_gid.get(line["lineItem"]["id"])
@@ -176,8 +195,7 @@ class ShopifyRefundBinding(models.Model):
                 }
             )
         )
-        if invoice:
-            move.action_post()
+        move.action_post()
         return move
 
     def _shopify_check_total(self, move, refund: dict, lines: list[dict]):
@@ -216,28 +234,34 @@ class ShopifyRefundBinding(models.Model):
                 active_model="account.move", active_ids=move.ids
             ).create({"journal_id": journal.id, "amount": amount})._create_payments()
 
-    def _shopify_restock(self, sale_order, lines: list[dict]):
-        """CANCEL: the items never left, so the order asks for fewer; RETURN and
-        LEGACY_RESTOCK: the items came back, so a return of the delivery is
-        validated."""
+    def _shopify_restock(self, sale_order, lines: list[dict], order_lines: list[dict]):
+        """Items Shopify restocked as returned (RETURN, LEGACY_RESTOCK) come back
+        through a validated return of the delivery, up to what Odoo delivered beyond
+        Shopify's current quantity: repeating it (or a later refund of the same line)
+        never returns more. CANCEL needs nothing here: the order's current quantity,
+        synced next, already asks for fewer."""
         by_gid = {
             sol.shopify_line_gid: sol
             for sol in sale_order.order_line
             if sol.shopify_line_gid
         }
+        current = {line["id"]: line["currentQuantity"] for line in order_lines}
         returns = {}
         for line in lines:
-            sol = by_gid[line["lineItem"]["id"]]
-            if line["restockType"] == "CANCEL":
-                sol.product_uom_qty = max(
-                    sol.product_uom_qty - line["quantity"], sol.qty_delivered
-                )
-            elif line["restockType"] in ("RETURN", "LEGACY_RESTOCK"):
-                returns[sol.product_id] = (
-                    returns.get(sol.product_id, 0) + line["quantity"]
-                )
+            sol = by_gid.get(line["lineItem"]["id"])
+            if not sol or line["restockType"] not in ("RETURN", "LEGACY_RESTOCK"):
+                continue
+            excess = sol.qty_delivered - current.get(sol.shopify_line_gid, 0)
+            excess -= returns.get(sol, 0)
+            quantity = min(line["quantity"], excess)
+            if quantity > 0:
+                returns[sol] = returns.get(sol, 0) + quantity
         if returns:
-            self._shopify_return(sale_order, returns)
+            by_product = {}
+            for sol, quantity in returns.items():
+                product = sol.product_id
+                by_product[product] = by_product.get(product, 0) + quantity
+            self._shopify_return(sale_order, by_product)
 
     def _shopify_return(self, sale_order, quantities: dict):
         picking = sale_order.picking_ids.filtered(
@@ -257,6 +281,12 @@ class ShopifyRefundBinding(models.Model):
         returned = wizard._create_return()
         returned.move_ids.picked = True
         returned.button_validate()
+
+
+def _posted_invoice(sale_order):
+    return sale_order.invoice_ids.filtered(
+        lambda move: move.move_type == "out_invoice" and move.state == "posted"
+    )[:1]
 
 
 def _refund_line(sol, quantity: float, price_unit: float) -> fields.Command:

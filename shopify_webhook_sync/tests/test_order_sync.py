@@ -4,7 +4,7 @@ code, Shopify answered by the fake server from fixtures."""
 from odoo import fields
 from odoo.tests import tagged
 
-from .common import ORDER_GID, SKUS, ShopifyCase
+from .common import ORDER_GID, SKUS, ShopifyCase, fixture
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +40,11 @@ class TestOrderSync(ShopifyCase):
         )
         self.assertEqual(sale_order.amount_untaxed, 414.95)
         self.assertTrue(sale_order.picking_ids, "the confirmed order has its delivery")
+        self.assertEqual(
+            sale_order.date_order,
+            fields.Datetime.to_datetime("2022-01-01 00:00:00"),
+            "Shopify's processedAt, not the confirmation time",
+        )
         self.assertEqual(
             sale_order.shopify_admin_url,
             "https://admin.shopify.com/store/john-smith/orders/820982911946154508",
@@ -104,6 +109,37 @@ class TestOrderSync(ShopifyCase):
         sale_order = self.sale_orders()
         self.assertEqual(sale_order.state, "cancel")
         self.assertEqual(set(sale_order.picking_ids.mapped("state")), {"cancel"})
+
+    def test_cancel_before_invoicing_cancels_with_no_credit_note(self):
+        """Shopify cancels and refunds an order Odoo never invoiced: the sale order is
+        cancelled, and no credit note is made, whatever the deliveries' order."""
+        self.env["shopify.gateway.mapping"].create(
+            {
+                "shop_id": self.shop.id,
+                "gateway": "bogus",
+                "journal_id": self.env["account.journal"]
+                .search([("type", "=", "bank")], limit=1)
+                .id,
+            }
+        )
+        self.sync()
+        refund = fixture("graphql/refund_890088186047892319.json")
+        self.fake.add(refund)
+        self.order()["updatedAt"] = "2022-01-02T00:00:00Z"
+        self.order()["cancelledAt"] = "2022-01-02T00:00:00Z"
+        for line in self.order()["lineItems"]["nodes"]:
+            line["currentQuantity"] = 0
+        for name in ("currentSubtotalPriceSet", "currentTotalPriceSet"):
+            self.order()[name]["shopMoney"]["amount"] = "0.00"
+        for topic in ("refunds/create", "orders/cancelled", "orders/updated"):
+            self.assertEqual(self.deliver(topic).status_code, 200)
+            self.run_jobs()
+        sale_order = self.sale_orders()
+        self.assertEqual(sale_order.state, "cancel")
+        self.assertFalse(
+            self.env["account.move"].search([("move_type", "=", "out_refund")])
+        )
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
 
     def test_unknown_sku_needs_mapping_and_writes_nothing(self):
         self.products[1].default_code = "RENAMED"

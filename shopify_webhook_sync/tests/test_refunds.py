@@ -1,11 +1,12 @@
-"""refunds/create -> a credit note (draft, or posted against the invoice and paid back
-through the gateway's journal), restocked line by line as Shopify says."""
+"""refunds/create -> a credit note posted against the invoice and paid back through the
+gateway's journal (none when the order is not invoiced); returned items back in stock;
+the order equal to Shopify's current state whatever order the deliveries arrive in."""
 
 import copy
 
 from odoo.tests import tagged
 
-from .common import ShopifyCase, fixture
+from .common import ORDER_GID, ShopifyCase, fixture
 
 REFUND_ID = "890088186047892319"
 REFUND_GID = f"gid://shopify/Refund/{REFUND_ID}"
@@ -31,6 +32,39 @@ class TestRefunds(ShopifyCase):
     def refund(self):
         return self.fake.objects[REFUND_GID]
 
+    def order(self):
+        return self.fake.objects[ORDER_GID]
+
+    def shopify_refunds(self, updated_at="2022-01-02T00:00:00Z"):
+        """Shopify's side of the refund: each refunded line's current quantity
+        lowered, the order's current totals and updatedAt moved with it."""
+        lines = {line["id"]: line for line in self.order()["lineItems"]["nodes"]}
+        for refunded in self.refund()["refundLineItems"]["nodes"]:
+            lines[refunded["lineItem"]["id"]]["currentQuantity"] -= refunded["quantity"]
+        self.set_totals(updated_at)
+
+    def set_totals(self, updated_at):
+        order = self.order()
+        price = "discountedUnitPriceAfterAllDiscountsSet"
+        total = sum(
+            line["currentQuantity"] * float(line[price]["shopMoney"]["amount"])
+            for line in order["lineItems"]["nodes"]
+        )
+        for name in ("currentSubtotalPriceSet", "currentTotalPriceSet"):
+            order[name]["shopMoney"]["amount"] = f"{total:.2f}"
+        order["updatedAt"] = updated_at
+
+    def refund_only_first_line(self, restock, quantity=1):
+        refund = self.refund()
+        refund["refundLineItems"]["nodes"] = refund["refundLineItems"]["nodes"][:1]
+        refund["refundLineItems"]["nodes"][0].update(
+            quantity=quantity, restockType=restock
+        )
+        refund["transactions"]["nodes"] = refund["transactions"]["nodes"][:1]
+        refund["transactions"]["nodes"][0]["amountSet"]["shopMoney"]["amount"] = (
+            f"{89.99 * quantity:.2f}"
+        )
+
     def sync_order(self):
         self.assertEqual(self.deliver("orders/create").status_code, 200)
         self.run_jobs()
@@ -44,27 +78,141 @@ class TestRefunds(ShopifyCase):
     def credit_notes(self):
         return self.env["shopify.refund.binding"].search([]).move_id
 
-    def test_refund_of_an_uninvoiced_order_is_a_draft_credit_note(self):
-        sale_order = self.sync_order()
-        event = self.sync_refund()
-        move = self.credit_notes()
-        self.assertEqual(event.state, "done")
-        self.assertEqual((event.res_model, event.res_id), ("account.move", move.id))
-        self.assertEqual(move.move_type, "out_refund")
-        self.assertEqual(move.state, "draft")
-        self.assertEqual(move.amount_total, 414.95)
-        self.assertEqual(move.invoice_origin, sale_order.name)
+    def invoice(self, sale_order):
+        invoice = sale_order._create_invoices()
+        invoice.action_post()
+        return invoice
+
+    def deliver_all(self, sale_order):
+        picking = sale_order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def assert_equal_to_shopify(self, sale_order):
+        order = self.order()
+        total = float(order["currentTotalPriceSet"]["shopMoney"]["amount"])
+        tax = float(order["currentTotalTaxSet"]["shopMoney"]["amount"])
+        self.assertEqual(sale_order.state, "sale")
+        self.assertAlmostEqual(sale_order.amount_untaxed, total - tax, places=2)
+        self.assertAlmostEqual(sale_order.amount_tax, tax, places=2)
+        self.assertAlmostEqual(sale_order.amount_total, total, places=2)
+        current = {
+            line["id"]: line["currentQuantity"] for line in order["lineItems"]["nodes"]
+        }
         self.assertEqual(
-            move.invoice_line_ids.sale_line_ids,
-            sale_order.order_line.filtered("product_id.default_code"),
+            {
+                sol.shopify_line_gid: sol.product_uom_qty
+                for sol in sale_order.order_line.filtered("product_id.default_code")
+            },
+            current,
         )
+
+    def test_refund_of_an_uninvoiced_order_makes_no_credit_note(self):
+        """The order's current quantities carry the refund: no credit note (a
+        draft of the full amount would be money Odoo believes it owes)."""
+        sale_order = self.sync_order()
+        self.shopify_refunds()
+        event = self.sync_refund()
+        self.assertEqual(event.state, "done")
+        self.assertEqual((event.res_model, event.res_id), ("sale.order", sale_order.id))
+        self.assertFalse(self.credit_notes())
+        self.assertFalse(
+            self.env["account.move"].search([("move_type", "=", "out_refund")])
+        )
+        self.assertEqual(len(self.env["shopify.refund.binding"].search([])), 1)
+        self.assert_equal_to_shopify(sale_order)
+        self.assertEqual(sale_order.amount_total, 0)
+
+    def _updated_before_refund(self, restock, delivered=False, invoiced=False):
+        """Shopify refunds 1 of 2 units; Odoo gets orders/updated (already showing
+        the refunded quantity) before refunds/create, then orders/updated again
+        with the same updatedAt. The order ends equal to Shopify's."""
+        line = self.order()["lineItems"]["nodes"][0]
+        line["quantity"] = line["currentQuantity"] = 2
+        self.set_totals("2022-01-01T00:00:00Z")
+        sale_order = self.sync_order()
+        self.assertEqual(sale_order.amount_total, 414.95 + 89.99)
+        if delivered:
+            self.deliver_all(sale_order)
+        if invoiced:
+            self.invoice(sale_order)
+        self.refund_only_first_line(restock)
+        self.shopify_refunds()
+        for topic in ("orders/updated", "refunds/create", "orders/updated"):
+            self.assertEqual(self.deliver(topic).status_code, 200)
+            self.run_jobs()
+        self.assert_equal_to_shopify(sale_order)
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        self.assertEqual(len(self.env["shopify.refund.binding"].search([])), 1)
+        return sale_order
+
+    def test_updated_before_refund_cancel_restock_converges(self):
+        self._updated_before_refund("CANCEL")
+        self.assertFalse(self.credit_notes())
+
+    def test_updated_before_refund_of_an_invoiced_order_converges(self):
+        sale_order = self._updated_before_refund("CANCEL", invoiced=True)
+        move = self.credit_notes()
+        self.assertEqual(move.state, "posted")
+        self.assertEqual(move.amount_total, 89.99)
+        sol = sale_order.order_line.filtered(
+            lambda s: s.shopify_line_gid == self.order()["lineItems"]["nodes"][0]["id"]
+        )
+        self.assertEqual((sol.product_uom_qty, sol.qty_invoiced), (1, 1))
+
+    def test_updated_before_refund_return_restock_converges(self):
+        """A delivered line cannot go below what was delivered: the first
+        orders/updated waits for review with both figures; the refund returns the
+        item, the order follows and every event ends done."""
+        line = self.order()["lineItems"]["nodes"][0]
+        line["quantity"] = line["currentQuantity"] = 2
+        self.set_totals("2022-01-01T00:00:00Z")
+        sale_order = self.sync_order()
+        self.deliver_all(sale_order)
+        self.refund_only_first_line("RETURN")
+        self.shopify_refunds()
+        self.deliver("orders/updated")
+        self.run_jobs()
+        waiting = self.events().filtered(lambda e: e.state == "needs_review")
+        self.assertEqual(waiting.topic, "orders/updated")
+        self.assertIn("Shopify 1", waiting.error_message)
+        self.assertIn("delivered in Odoo 2", waiting.error_message)
+        self.assertEqual(sale_order.amount_total, 414.95 + 89.99, "nothing written")
+        self.sync_refund()
+        self.deliver("orders/updated")
+        self.run_jobs()
+        self.assert_equal_to_shopify(sale_order)
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        returned = sale_order.picking_ids.filtered(
+            lambda p: p.picking_type_code == "incoming"
+        )
+        self.assertEqual(returned.state, "done")
+        self.assertEqual(returned.move_ids.quantity, 1)
+        self.assertFalse(self.credit_notes())
+
+    def test_refund_of_a_delivered_line_not_returned_waits_for_review(self):
+        """Shopify refunded an item without restocking it, but Odoo delivered it:
+        the order cannot follow, so the refund waits for review with both figures
+        (never a confirmed order that differs)."""
+        sale_order = self.sync_order()
+        self.deliver_all(sale_order)
+        self.refund_only_first_line("NO_RESTOCK")
+        self.shopify_refunds()
+        event = self.sync_refund()
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("Shopify 0", event.error_message)
+        self.assertFalse(self.env["shopify.refund.binding"].search([]))
+        self.assertEqual(sale_order.amount_total, 414.95)
 
     def test_refund_against_the_invoice_is_posted_and_paid_through_the_gateway_journal(
         self,
     ):
         sale_order = self.sync_order()
-        invoice = sale_order._create_invoices()
-        invoice.action_post()
+        invoice = self.invoice(sale_order)
+        self.shopify_refunds()
         self.env["account.payment.register"].with_context(
             active_model="account.move", active_ids=invoice.ids
         ).create({"journal_id": self.bank.id})._create_payments()
@@ -79,11 +227,18 @@ class TestRefunds(ShopifyCase):
         self.assertEqual(sorted(payments.mapped("amount")), [10.0, 75.0])
         self.assertEqual(payments.journal_id, self.bank)
         self.assertEqual(move.amount_residual, 414.95 - 85.0)
+        self.assertEqual(move.amount_total, 414.95)
+        self.assertEqual(move.invoice_origin, sale_order.name)
+        self.assertEqual(
+            move.invoice_line_ids.sale_line_ids,
+            sale_order.order_line.filtered("product_id.default_code"),
+        )
+        self.assert_equal_to_shopify(sale_order)
 
     def test_refund_of_an_unpaid_invoice_offsets_it_without_payments(self):
         sale_order = self.sync_order()
-        invoice = sale_order._create_invoices()
-        invoice.action_post()
+        invoice = self.invoice(sale_order)
+        self.shopify_refunds()
         self.sync_refund()
         move = self.credit_notes()
         self.assertEqual(move.state, "posted")
@@ -92,7 +247,8 @@ class TestRefunds(ShopifyCase):
         self.assertFalse(self.env["account.payment"].search([]))
 
     def test_unmapped_gateway_needs_mapping_and_saving_it_releases_the_refund(self):
-        self.sync_order()
+        self.invoice(self.sync_order())
+        self.shopify_refunds()
         self.env["shopify.gateway.mapping"].search([]).unlink()
         event = self.sync_refund()
         self.assertEqual(event.state, "needs_mapping")
@@ -106,27 +262,30 @@ class TestRefunds(ShopifyCase):
         self.assertEqual(len(self.credit_notes()), 1)
 
     def test_second_delivery_of_the_refund_changes_nothing(self):
-        self.sync_order()
+        self.invoice(self.sync_order())
+        self.shopify_refunds()
         self.sync_refund()
         self.sync_refund()
         self.assertEqual(len(self.credit_notes()), 1)
+        self.assertEqual(
+            len(self.env["account.move"].search([("move_type", "=", "out_refund")])), 1
+        )
 
     def test_cancel_restock_lowers_what_the_order_still_asks_for(self):
         sale_order = self.sync_order()
         for line in self.refund()["refundLineItems"]["nodes"]:
             line["restockType"] = "CANCEL"
+        self.shopify_refunds()
         self.sync_refund()
         items = sale_order.order_line.filtered("product_id.default_code")
         self.assertEqual(set(items.mapped("product_uom_qty")), {0.0})
 
     def test_return_restock_brings_the_items_back_in_stock(self):
         sale_order = self.sync_order()
-        picking = sale_order.picking_ids
-        picking.move_ids.quantity = 1
-        picking.move_ids.picked = True
-        picking.button_validate()
-        self.assertEqual(picking.state, "done")
-        self.refund()["refundLineItems"]["nodes"][0]["restockType"] = "RETURN"
+        self.deliver_all(sale_order)
+        self.refund_only_first_line("RETURN")
+        self.shopify_refunds()
+        self.sync_refund()
         self.sync_refund()
         returned = sale_order.picking_ids.filtered(
             lambda p: p.picking_type_code == "incoming"
@@ -134,8 +293,10 @@ class TestRefunds(ShopifyCase):
         self.assertEqual(returned.state, "done")
         self.assertEqual(returned.move_ids.product_id.default_code, "SKU2006-001")
         self.assertEqual(returned.move_ids.quantity, 1)
+        self.assert_equal_to_shopify(sale_order)
 
     def test_refund_before_its_order_waits(self):
+        self.shopify_refunds()
         event = self.sync_refund()
         self.assertEqual(event.state, "queued")
         self.assertFalse(self.credit_notes())
