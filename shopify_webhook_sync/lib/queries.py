@@ -222,6 +222,61 @@ RECONCILE = {
     )
 }
 
+WEBHOOK_SUBSCRIPTION = """
+fragment Subscription on WebhookSubscription {
+  id topic uri format apiVersion { handle }
+}
+"""
+
+WEBHOOK_SUBSCRIPTIONS = (
+    """
+query WebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ...Subscription }
+  }
+}
+"""
+    + WEBHOOK_SUBSCRIPTION
+)
+
+WEBHOOK_SUBSCRIPTION_CREATE = (
+    """
+mutation WebhookSubscriptionCreate(
+  $topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { ...Subscription }
+    userErrors { field message }
+  }
+}
+"""
+    + WEBHOOK_SUBSCRIPTION
+)
+
+WEBHOOK_SUBSCRIPTION_UPDATE = (
+    """
+mutation WebhookSubscriptionUpdate(
+  $id: ID!, $webhookSubscription: WebhookSubscriptionInput!
+) {
+  webhookSubscriptionUpdate(id: $id, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { ...Subscription }
+    userErrors { field message }
+  }
+}
+"""
+    + WEBHOOK_SUBSCRIPTION
+)
+
+WEBHOOK_SUBSCRIPTION_DELETE = """
+mutation WebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "Refund": REFUND,
@@ -232,5 +287,9 @@ DOCUMENTS = {
     "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
     "FulfillmentCreate": FULFILLMENT_CREATE,
     "ConnectionTest": CONNECTION_TEST,
+    "WebhookSubscriptions": WEBHOOK_SUBSCRIPTIONS,
+    "WebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
+    "WebhookSubscriptionUpdate": WEBHOOK_SUBSCRIPTION_UPDATE,
+    "WebhookSubscriptionDelete": WEBHOOK_SUBSCRIPTION_DELETE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

@@ -14,3 +14,4 @@ from . import shopify_fulfillment
 from . import shopify_refund_binding
 from . import shopify_auth
 from . import shopify_reconcile
+from . import shopify_subscription

@@ -12,3 +12,4 @@ from . import test_customers
 from . import test_privacy
 from . import test_auth
 from . import test_reconcile
+from . import test_subscriptions

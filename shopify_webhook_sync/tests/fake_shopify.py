@@ -109,7 +109,12 @@ APP_NOT_INSTALLED = {
 _GRAPHQL_PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/graphql\.json$")
 _GID = re.compile(r"^gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>[^/?]+)")
 # Root connections served by searching ``objects`` (unless ``root`` has them).
-SEARCHABLE = {"orders": "Order", "customers": "Customer", "products": "Product"}
+SEARCHABLE = {
+    "orders": "Order",
+    "customers": "Customer",
+    "products": "Product",
+    "webhookSubscriptions": "WebhookSubscription",
+}
 _SEARCH_TERM = re.compile(r"^updated_at:(?P<op>>=|>|<=|<)'?(?P<value>[^']+)'?$")
 
 if TYPE_CHECKING:
@@ -328,10 +333,16 @@ class FakeShopify:
         self.issued: dict[str, float] = {}
         self.token_requests: list[dict[str, Any]] = []
         self._token_failures: deque[tuple[str, dict[str, Any]]] = deque()
+        self._next_subscription = 0
         self.schema = schema or load_admin_schema()
         self.objects: dict[str, dict[str, Any]] = {}
         self.root: dict[str, Any] = {}
-        self.mutation_handlers: dict[str, MutationHandler] = {}
+        # Webhook subscriptions are served as Shopify does (tests may override).
+        self.mutation_handlers: dict[str, MutationHandler] = {
+            "webhookSubscriptionCreate": _subscription_create,
+            "webhookSubscriptionUpdate": _subscription_update,
+            "webhookSubscriptionDelete": _subscription_delete,
+        }
         self.throttle_available = 1990.0
         self.requests: list[dict[str, Any]] = []
         self.mutations: list[tuple[str, dict[str, Any]]] = []
@@ -399,6 +410,46 @@ class FakeShopify:
             )
         with self._lock:
             self._failures.extend((kind, kw) for _ in range(count))
+
+    def add_webhook_subscription(
+        self,
+        topic: str,
+        uri: str,
+        format: str = "JSON",
+        api_version: str = API_VERSION,
+    ) -> dict[str, Any]:
+        """A subscription of the app, as if created earlier (``topic`` as the GraphQL
+        enum, e.g. ``ORDERS_CREATE``)."""
+        with self._lock:
+            self._next_subscription += 1
+            number = self._next_subscription
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return self.add(
+            {
+                "id": gid("WebhookSubscription", number),
+                "legacyResourceId": str(number),
+                "topic": topic,
+                "uri": uri,
+                "format": format,
+                "apiVersion": {
+                    "handle": api_version,
+                    "displayName": api_version,
+                    "supported": True,
+                },
+                "filter": None,
+                "includeFields": [],
+                "metafieldNamespaces": [],
+                "createdAt": now,
+                "updatedAt": now,
+            }
+        )
+
+    def webhook_subscriptions(self) -> list[dict[str, Any]]:
+        return [
+            obj
+            for key, obj in sorted(self.objects.items())
+            if key.startswith("gid://shopify/WebhookSubscription/")
+        ]
 
     def fail_token_next(self, kind: str, count: int = 1, **kw: Any) -> None:
         """Make the next ``count`` requests to the token endpoint fail: "429"
@@ -690,6 +741,51 @@ class FakeShopify:
         else:
             found.sort(key=lambda o: gid_id(o["id"]))
         return found
+
+
+def _subscription_create(fake: FakeShopify, args: dict[str, Any]) -> dict[str, Any]:
+    """webhookSubscriptionCreate: refuses a second subscription of a topic to one URI,
+    as Shopify does."""
+    sub, uri = args["webhookSubscription"], args["webhookSubscription"].get("uri")
+    if not uri:
+        return _user_error(["webhookSubscription", "uri"], "Address can't be blank")
+    taken = any(
+        s["topic"] == args["topic"] and s["uri"] == uri
+        for s in fake.webhook_subscriptions()
+    )
+    if taken:
+        return _user_error(
+            ["webhookSubscription", "callbackUrl"],
+            "Address for this topic has already been taken",
+        )
+    created = fake.add_webhook_subscription(
+        args["topic"], uri, sub.get("format") or "JSON"
+    )
+    return {"webhookSubscription": created, "userErrors": []}
+
+
+def _subscription_update(fake: FakeShopify, args: dict[str, Any]) -> dict[str, Any]:
+    sub = fake.objects.get(args["id"])
+    if sub is None:
+        return _user_error(["id"], "Webhook subscription does not exist")
+    changes = args["webhookSubscription"]
+    for key in ("uri", "format", "filter", "includeFields"):
+        if changes.get(key) is not None:
+            sub[key] = changes[key]
+    return {"webhookSubscription": sub, "userErrors": []}
+
+
+def _subscription_delete(fake: FakeShopify, args: dict[str, Any]) -> dict[str, Any]:
+    if fake.objects.pop(args["id"], None) is None:
+        return {
+            "deletedWebhookSubscriptionId": None,
+            **_user_error(["id"], "Webhook subscription does not exist"),
+        }
+    return {"deletedWebhookSubscriptionId": args["id"], "userErrors": []}
+
+
+def _user_error(field: list[str], message: str) -> dict[str, Any]:
+    return {"userErrors": [{"field": field, "message": message}]}
 
 
 def _when(value: str) -> datetime:
