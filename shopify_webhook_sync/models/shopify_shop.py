@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.utils import must_run_without_delay
 
 from ..lib.auth import ShopifyCredentialsError
 from ..lib.client import ShopifyTransientError, ShopifyUnauthorizedError
@@ -219,8 +220,12 @@ class ShopifyShop(models.Model):
 
     @api.model
     def _shopify_find_by_domain(self, shop_domain: str):
-        return self.search(
-            [("shop_domain", "=", (shop_domain or "").strip().lower())], limit=1
+        """The active shop of ``shop_domain``, read with what verifying and recording a
+        delivery needs, in one query (every delivery starts here)."""
+        return self.search_fetch(
+            [("shop_domain", "=", (shop_domain or "").strip().lower())],
+            ["shop_domain", "webhook_secret", "webhook_secret_previous", "company_id"],
+            limit=1,
         )
 
     def _shopify_verify_signature(self, body: bytes, signature: str) -> bool:
@@ -230,20 +235,48 @@ class ShopifyShop(models.Model):
             body, signature, (shop.webhook_secret, shop.webhook_secret_previous)
         )
 
-    def _shopify_enqueue_sync(self, kind: str, shopify_id: str):
-        """Enqueue the job that syncs one Shopify object; one pending job per object."""
+    def _shopify_sync_delayable(self, kind: str, shopify_id: str):
+        """queue_job's Delayable of the job that syncs one Shopify object; its identity
+        key coalesces the object's pending jobs into one."""
         self.ensure_one()
-        key = f"{self.id}:{kind}:{shopify_id}"
         return (
             self.with_company(self.company_id)
             .with_context(shopify_object=f"{kind}:{shopify_id}")
-            .with_delay(
-                identity_key=key,
+            .delayable(
+                identity_key=f"{self.id}:{kind}:{shopify_id}",
                 max_retries=MAX_RETRIES,
                 description=f"Shopify {self.shop_domain}: sync {kind} {shopify_id}",
             )
             ._shopify_sync(kind, shopify_id)
         )
+
+    def _shopify_enqueue_sync(self, kind: str, shopify_id: str):
+        """Enqueue the job that syncs one Shopify object; one pending job per object."""
+        delayable = self._shopify_sync_delayable(kind, shopify_id)
+        delayable.delay()
+        return delayable._generated_job
+
+    def _shopify_sync_job_row(self, kind: str, shopify_id: str):
+        """The job ``_shopify_enqueue_sync`` would store, built by queue_job's own code
+        but not stored: (the Job, its queue_job row as {column: SQL value}).
+
+        The row holds what ``Job.store()`` writes through ``queue.job.create()``: the
+        job's values, the model's defaults, each converted by its field as the ORM's
+        INSERT converts it. The webhook ack inserts it in the same statement as its
+        event (one round trip); ``None`` when queue_job is set to run jobs at once
+        (``queue_job__no_delay``), where only ``_shopify_enqueue_sync`` is right."""
+        delayable = self._shopify_sync_delayable(kind, shopify_id)
+        if must_run_without_delay(delayable.recordset.env):
+            return None
+        job = delayable._build_job()
+        Job = job.env["queue.job"].sudo()  # as Job.store() does: the job's company
+        vals = Job._prepare_create_values([job._store_values(create=True)])[0]
+        row = {
+            name: Job._fields[name].convert_to_column_insert(value, Job, vals)
+            for name, value in vals.items()
+            if Job._fields[name].column_type
+        }
+        return job, row
 
     def _shopify_requeue_blocked(self):
         """A mapping was saved: the objects that waited for one are synced again (each

@@ -169,7 +169,8 @@ class ShopifyWebhookEvent(models.Model):
             "state": "queued" if obj else "ignored",
             "payload": body.decode("utf-8", "replace"),
         }
-        event, duplicate_of = self._shopify_insert(vals)
+        job_row = shop._shopify_sync_job_row(kind, shopify_id) if obj else None
+        event, duplicate_of = self._shopify_insert(vals, job_row and job_row[1])
         if not event:
             self.env["shopify.webhook.duplicate"].create(
                 {
@@ -179,24 +180,31 @@ class ShopifyWebhookEvent(models.Model):
                 | {"reason": duplicate_of}
             )
             return "duplicate"
-        if obj:
+        if obj and not job_row:  # queue_job runs jobs at once: its own way
             job = shop._shopify_enqueue_sync(kind, shopify_id)
-            # A plain UPDATE: this runs for every delivery, and the ORM would check and
-            # re-read the whole row (payload included) to set one column.
-            self.env.cr.execute(
-                "UPDATE shopify_webhook_event SET job_uuid = %s WHERE id = %s",
-                [job.uuid, event.id],
-            )
+            event.job_uuid = job.uuid
         return vals["state"]
 
     @api.model
-    def _shopify_insert(self, vals: dict):
-        """INSERT the event; on a unique violation return (empty, constraint name).
+    def _shopify_insert(self, vals: dict, job_row: dict | None = None):
+        """INSERT the event and, given ``job_row`` (``shopify.shop.
+        _shopify_sync_job_row``), its job, in ONE statement; on a unique violation
+        insert nothing and return (empty, "webhook_id" or "event_id").
 
-        The unique constraints are the dedupe guarantee: two concurrent deliveries of
-        the same webhook both try, the second waits for the first and then violates. A
-        savepoint keeps the request's transaction usable, and the violation is not
-        logged as an error.
+        The unique constraints of the event are the dedupe guarantee: two concurrent
+        deliveries of the same webhook both try, the second waits for the first and
+        then violates. The statement opens with a savepoint (same round trip), so that
+        a violation leaves the request's transaction usable and is not logged as an
+        error; with a job, the commit releases it. (``INSERT ... ON CONFLICT DO
+        NOTHING`` would save the savepoint, but at Odoo's REPEATABLE READ it fails
+        with a serialization error whenever the conflicting row was committed after
+        the request's snapshot, which is the case of every concurrent duplicate: Odoo
+        would replay the request after a random sleep.)
+
+        The job row is inserted only if no job of the same identity key is pending,
+        which is the check queue_job's ``identity_key`` makes (it coalesces pending
+        jobs; it guarantees nothing under concurrency); the event then points at the
+        pending job.
         """
         now = fields.Datetime.now()
         uid = self.env.uid
@@ -211,23 +219,35 @@ class ShopifyWebhookEvent(models.Model):
                 "write_uid": uid,
             }
         )
-        query = SQL(
-            "INSERT INTO shopify_webhook_event (%s) VALUES %s RETURNING id",
-            SQL(", ").join(SQL.identifier(col) for col in vals),
-            tuple(vals.values()),
-        )
+        if job_row:
+            query = _event_and_job_insert(vals, job_row)
+        else:
+            query = SQL(
+                "INSERT INTO shopify_webhook_event (%s) VALUES %s RETURNING id",
+                SQL(", ").join(SQL.identifier(col) for col in vals),
+                tuple(vals.values()),
+            )
+        cr = self.env.cr
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(query, log_exceptions=False)
-                event_id = self.env.cr.fetchone()[0]
+            cr.execute(
+                SQL("SAVEPOINT %s; %s", SQL.identifier(ACK_SAVEPOINT), query),
+                log_exceptions=False,
+            )
         except psycopg2.errors.UniqueViolation as exc:
+            cr.execute(SQL("ROLLBACK TO SAVEPOINT %s", SQL.identifier(ACK_SAVEPOINT)))
             reason = (
                 "event_id"
                 if "event_topic" in (exc.diag.constraint_name or "")
                 else "webhook_id"
             )
             return self.browse(), reason
-        return self.browse(event_id), None
+        event = self.browse(cr.fetchone()[0])
+        if not job_row:
+            # A caller inserting many events in one transaction (reconciliation)
+            # must not nest a savepoint per event; the ack (one event and its job
+            # per request) leaves it to the commit, and saves the round trip.
+            cr.execute(SQL("RELEASE SAVEPOINT %s", SQL.identifier(ACK_SAVEPOINT)))
+        return event, None
 
     # -- outcomes (job) --
 
@@ -319,3 +339,38 @@ def _header_datetime(value: str | None):
         return fields.Datetime.to_datetime(value.replace("T", " ")[:19])
     except ValueError:
         return None
+
+
+ACK_SAVEPOINT = "shopify_webhook_ack"
+
+
+def _event_and_job_insert(vals: dict, job_row: dict) -> SQL:
+    """One statement: the event, pointing at the pending job of the same identity key
+    if there is one, else at a new job inserted from ``job_row``."""
+    columns = SQL(", ").join(SQL.identifier(col) for col in vals)
+    job_columns = SQL(", ").join(SQL.identifier(col) for col in job_row)
+    return SQL(
+        """
+        WITH pending AS (
+            SELECT uuid FROM queue_job
+             WHERE identity_key = %(key)s
+               AND state IN ('wait_dependencies', 'pending', 'enqueued')
+             ORDER BY date_created DESC
+             LIMIT 1
+        ), event AS (
+            INSERT INTO shopify_webhook_event (%(columns)s, job_uuid)
+            VALUES (%(values)s, COALESCE((SELECT uuid FROM pending), %(uuid)s))
+            RETURNING id, job_uuid
+        ), job AS (
+            INSERT INTO queue_job (%(job_columns)s)
+            SELECT %(job_values)s FROM event WHERE event.job_uuid = %(uuid)s
+        )
+        SELECT id FROM event
+        """,
+        key=job_row["identity_key"],
+        columns=columns,
+        values=SQL(", ").join(vals.values()),
+        uuid=job_row["uuid"],
+        job_columns=job_columns,
+        job_values=SQL(", ").join(job_row.values()),
+    )

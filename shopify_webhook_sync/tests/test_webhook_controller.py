@@ -9,7 +9,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..lib.webhook import sign
-from .common import ORDER_GID, SECRET, ShopifyCase, webhook_body
+from .common import ORDER_GID, ORDER_ID, SECRET, ShopifyCase, webhook_body
 
 CONTROLLER_LOGGER = "odoo.addons.shopify_webhook_sync.controllers.main"
 
@@ -325,3 +325,40 @@ class TestWebhookController(ShopifyCase):
         self.run_jobs()
         self.assertEqual(set(self.events().mapped("state")), {"done"})
         self.assertEqual(len(self.fake.requests), 1, "one fetch for five deliveries")
+
+    def test_ack_runs_at_most_six_queries(self):
+        """The ack's SQL (Odoo's access log counts it; the benchmark reports it): its
+        queries beyond those of /web/health, Odoo's floor for a database route (one
+        query in production: the registry signaling check), at most 5."""
+        self.deliver("orders/create")  # the worker's caches are warm, as in production
+        self.env.flush_all()
+
+        def queries(send):
+            before = self.cr.sql_log_count
+            self.assertEqual(send().status_code, 200)
+            return self.cr.sql_log_count - before
+
+        health = queries(lambda: self.url_open("/web/health"))
+        ack = queries(lambda: self.deliver("orders/updated"))
+        self.assertLessEqual(ack - health, 5, f"{ack} queries against {health}")
+        self.assertEqual(len(self.jobs()), 1, "the ack's job coalesced")
+
+    def test_ack_stores_the_job_that_with_delay_stores(self):
+        """The ack inserts its job in the event's statement, without queue_job's
+        Job.store(): the row must be the one with_delay stores, column for column."""
+        shop = self.shop.sudo()
+        vals = {"shop_id": shop.id, "topic": "orders/create", "webhook_id": "w-1"}
+        vals |= {"object_kind": "order", "object_id": ORDER_ID, "state": "queued"}
+        row = shop._shopify_sync_job_row("order", ORDER_ID)[1]
+        event, _duplicate = self.env["shopify.webhook.event"]._shopify_insert(vals, row)
+        self.env.cr.execute("UPDATE queue_job SET state = 'done'")  # not coalesced
+        job = shop._shopify_enqueue_sync("order", ORDER_ID)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT to_jsonb(q) - 'id' - 'uuid' - 'date_created' - 'state'"
+            " FROM queue_job q WHERE uuid IN %s ORDER BY id",
+            [(event.job_uuid, job.uuid)],
+        )
+        ours, queue_jobs = (value for (value,) in self.env.cr.fetchall())
+        self.assertEqual(ours, queue_jobs)
+        self.assertEqual(ours["identity_key"], f"{shop.id}:order:{ORDER_ID}")
