@@ -320,10 +320,10 @@ def store_events(server, count):
         cr.execute(
             """
             INSERT INTO shopify_webhook_event (
-                shop_id, topic, webhook_id, event_id, received_at, api_version,
-                object_kind, object_id, object_gid, state, payload,
+                shop_id, source, topic, webhook_id, event_id, received_at,
+                api_version, object_kind, object_id, object_gid, state, payload,
                 create_uid, create_date, write_uid, write_date)
-            SELECT %(shop)s, 'orders/updated', gen_random_uuid()::text,
+            SELECT %(shop)s, 'webhook', 'orders/updated', gen_random_uuid()::text,
                    gen_random_uuid()::text,
                    (now() AT TIME ZONE 'UTC') - i * interval '1 second',
                    '2026-10', 'order', (7000000000000 + i / 3)::text,
