@@ -353,3 +353,42 @@ def test_client_credentials_token_renewed_once_in_the_middle_of_a_burst(odoo, fa
     assert {group["state"] for group in jobs} == {"done"}, "no failed job"
     for order_id, _body in [first, *burst]:
         assert len(bindings(odoo, order_id)) == 1
+
+
+def test_rehearsal_through_the_public_url_reports_three_outcomes(odoo, fake):
+    """Rehearse sends, over the network to the shop's webhook URL, a signed delivery,
+    its duplicate and a forged one; the shop shows what each got and where it
+    landed, and the accepted one is an event marked as a rehearsal, nothing more."""
+    odoo.rpc("ir.config_parameter", "set_param", "web.base.url", odoo.url)
+    [shop_id] = odoo.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
+    orders_before = odoo.rpc("sale.order", "search_count", [])
+    odoo.rpc("shopify.shop", "action_rehearse", [shop_id])
+
+    def rehearsed():
+        [shop] = odoo.rpc(
+            "shopify.shop",
+            "read",
+            [shop_id],
+            ["rehearsal_date", "rehearsal_ok", "rehearsal_result"],
+        )
+        return shop if shop["rehearsal_date"] else None
+
+    shop = odoo.wait_for(rehearsed, timeout=60)
+    result = shop["rehearsal_result"]
+    assert f"Sent to {odoo.url}/shopify/webhook" in result
+    assert "accepted: HTTP 200" in result
+    assert "duplicate: HTTP 200" in result
+    assert "wrong signature: HTTP 401" in result
+    assert "duplicates counted: 1" in result
+    assert "events of the forged delivery: 0" in result
+    assert shop["rehearsal_ok"] is True
+    [event] = odoo.rpc(
+        "shopify.webhook.event",
+        "search_read",
+        [("shop_id", "=", shop_id), ("source", "=", "rehearsal")],
+        fields=["state", "res_id", "job_uuid"],
+    )
+    assert event["state"] == "ignored"
+    assert not event["res_id"] and not event["job_uuid"], "no business record"
+    assert odoo.rpc("sale.order", "search_count", []) == orders_before
+    assert fake.requests == [], "Shopify is not asked anything"

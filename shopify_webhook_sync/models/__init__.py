@@ -15,3 +15,4 @@ from . import shopify_refund_binding
 from . import shopify_auth
 from . import shopify_reconcile
 from . import shopify_subscription
+from . import shopify_rehearsal

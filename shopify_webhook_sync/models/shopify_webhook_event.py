@@ -32,12 +32,17 @@ class ShopifyWebhookEvent(models.Model):
     )
     topic = fields.Char(required=True, index=True)
     source = fields.Selection(
-        [("webhook", "Webhook"), ("reconcile", "Reconciliation")],
+        [
+            ("webhook", "Webhook"),
+            ("reconcile", "Reconciliation"),
+            ("rehearsal", "Rehearsal"),
+        ],
         required=True,
         default="webhook",
         index=True,
         help="Webhook: a delivery from Shopify. Reconciliation: an object version that "
-        "no webhook brought, found by asking Shopify what changed.",
+        "no webhook brought, found by asking Shopify what changed. Rehearsal: a test "
+        "delivery sent by the shop's Rehearse button (no business record).",
     )
     webhook_id = fields.Char(
         string="Webhook ID", required=True, help="X-Shopify-Webhook-Id"
