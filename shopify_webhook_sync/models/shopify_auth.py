@@ -157,6 +157,19 @@ class ShopifyShop(models.Model):
         shop = self.sudo()
         return (shop.admin_api_url or f"https://{shop.shop_domain}").rstrip("/")
 
+    @api.model
+    def _shopify_with_credentials(self):
+        """The active, connected shops that have a way to authenticate: the scheduled
+        jobs that ask Shopify skip the others (they would only fail)."""
+        return self.sudo().search(
+            [
+                ("connection_state", "=", "connected"),
+                "|",
+                ("client_id", "!=", False),
+                ("access_token", "!=", False),
+            ]
+        )
+
     def _shopify_uses_client_credentials(self) -> bool:
         return bool(self.sudo().client_id)
 

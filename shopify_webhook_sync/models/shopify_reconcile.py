@@ -78,9 +78,7 @@ class ShopifyShop(models.Model):
     @api.model
     def _cron_reconcile(self):
         """Start a reconciliation of every connected shop that has none running."""
-        shops = self.search(
-            [("reconcile_enabled", "=", True), ("connection_state", "=", "connected")]
-        )
+        shops = self._shopify_with_credentials().filtered("reconcile_enabled")
         for shop in shops.filtered(lambda s: not s._shopify_reconcile_running()):
             shop._shopify_start_reconcile()
 

@@ -85,7 +85,7 @@ class ShopifyShop(models.Model):
 
     @api.model
     def _cron_check_webhooks(self):
-        self.search([("connection_state", "=", "connected")]).action_check_webhooks()
+        self._shopify_with_credentials().action_check_webhooks()
 
     # -- jobs --
 

@@ -111,6 +111,9 @@ class TestReconcile(ShopifyCase):
 
     def test_cron_starts_one_run_per_shop(self):
         self.shop.reconcile_watermark = SINCE
+        self.env["shopify.shop"].create(
+            {"name": "Not connected yet", "shop_domain": "new-store.myshopify.com"}
+        )
         self.env["shopify.shop"]._cron_reconcile()
         self.env["shopify.shop"]._cron_reconcile()
         pages = self.jobs(states=("pending",)).filtered(
