@@ -86,10 +86,12 @@ class OdooServer:
         self.addons_path = ",".join(str(path) for path in (addons_path or [REPO]))
         self.odoo_bin = odoo_bin or os.environ["SWS_ODOO_BIN"]
         self.run_dir = Path(run_dir or os.environ["SWS_RUN_DIR"])
-        self.port = free_port()
+        self.port, self.gevent_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.conf = self.run_dir / f"system-{self.port}.conf"
         self.log = self.run_dir / f"system-{self.port}.log"
+        # what never reaches the log: a worker that dies before logging is set up
+        self.stderr = self.run_dir / f"system-{self.port}.stderr"
         self.conf.write_text(
             f"""[options]
 addons_path = {self.addons_path}
@@ -98,7 +100,7 @@ db_name = {self.db}
 list_db = False
 http_interface = 127.0.0.1
 http_port = {self.port}
-gevent_port = {free_port()}
+gevent_port = {self.gevent_port}
 workers = {workers}
 max_cron_threads = 0
 limit_time_real = 120
@@ -112,11 +114,12 @@ channels = root:{jobs},root.shopify:{jobs}
         self.process = None
 
     def start(self, timeout=90):
-        self.process = subprocess.Popen(
-            [self.odoo_bin, "-c", str(self.conf), "--logfile", str(self.log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.stderr.open("ab") as stderr:
+            self.process = subprocess.Popen(
+                [self.odoo_bin, "-c", str(self.conf), "--logfile", str(self.log)],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
