@@ -17,6 +17,7 @@ import time
 
 import psutil
 import pytest
+import requests
 from odoo_server import OdooServer
 
 # RFC 6455 §1.3: the server proves it read the key by hashing it with this GUID.
@@ -36,11 +37,20 @@ def gevent_workers(server):
     return [child.pid for child in children if "gevent" in child.cmdline()[1:3]]
 
 
-def wait_for_gevent_worker(server, timeout=30):
+def wait_for_gevent_worker(server, timeout=90):
+    """The gevent worker's pids, once it answers on the gevent port (its first request
+    loads the registry: slow on a busy machine)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pids := gevent_workers(server):
-            return pids
+        pids = gevent_workers(server)
+        try:
+            health = requests.get(
+                f"http://127.0.0.1:{server.gevent_port}/websocket/health", timeout=60
+            )
+            if pids and health.status_code == 200:
+                return pids
+        except requests.ConnectionError:  # not listening (yet)
+            pass
         time.sleep(0.2)
     raise AssertionError(
         f"no gevent worker within {timeout}s; see {server.stderr} and {server.log}"
@@ -50,7 +60,7 @@ def wait_for_gevent_worker(server, timeout=30):
 def websocket_handshake(port, key):
     """Open a connection to the gevent port and ask to upgrade ``/websocket``;
     return the socket and the response head (status line and headers)."""
-    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
     host = f"127.0.0.1:{port}"
     sock.sendall(
         (
