@@ -26,6 +26,11 @@
         "views/res_config_settings_views.xml",
         "views/shopify_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "shopify_webhook_sync/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

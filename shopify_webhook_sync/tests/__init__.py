@@ -13,3 +13,4 @@ from . import test_privacy
 from . import test_auth
 from . import test_reconcile
 from . import test_subscriptions
+from . import test_tours

@@ -1,0 +1,100 @@
+import {registry} from "@web/core/registry";
+import {stepUtils} from "@web_tour/tour_service/tour_utils";
+
+/**
+ * An operator's way through a missing product, in today's UI: from the Overview to the
+ * order waiting in Needs Mapping, whose reason names the SKU; the product created with
+ * that Internal Reference in Sales (saving it re-queues the order); back in the events,
+ * the order is queued again. The test then runs the job and replays
+ * shopify_event_done_tour.
+ */
+registry.category("web_tour.tours").add("shopify_needs_mapping_tour", {
+    steps: () => [
+        {
+            content: "The shop's card counts what there is to fix: open it",
+            trigger: ".o_kanban_record:contains(John Smith) button:contains(To Fix)",
+            run: "click",
+        },
+        {
+            content: "Open the order that waits for a mapping",
+            trigger:
+                ".o_data_row:has(.o_data_cell[name=state]:contains(Needs Mapping)) .o_data_cell[name=topic]",
+            run: "click",
+        },
+        {
+            content: "The reason names the SKU and the fix",
+            trigger:
+                ".o_form_view .alert-warning:contains(SKU2006-020):contains(Create the product)",
+        },
+        ...stepUtils.goToAppSteps("sale.sale_menu_root", "Open Sales"),
+        {
+            content: "Products",
+            trigger: "button[data-menu-xmlid='sale.product_menu_catalog']",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='sale.menu_product_template_action']",
+            run: "click",
+        },
+        {
+            content: "New product",
+            trigger: ".o_control_panel_main_buttons .o-kanban-button-new",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=name] textarea",
+            run: "edit Mid-century lounger",
+        },
+        {
+            content: "With the SKU Shopify sent as its Internal Reference",
+            trigger: ".o_form_view .o_field_widget[name=default_code] input",
+            run: "edit SKU2006-020",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view .o_form_saved",
+        },
+        ...stepUtils.goToAppSteps(
+            "shopify_webhook_sync.menu_shopify_root",
+            "Back to Shopify"
+        ),
+        {
+            trigger: "[data-menu-xmlid='shopify_webhook_sync.menu_shopify_events']",
+            run: "click",
+        },
+        {
+            content: "Saving the product re-queued the order",
+            trigger:
+                ".o_data_row:has(.o_data_cell[name=topic]:contains(orders/create)) .o_data_cell[name=state]:contains(Queued)",
+        },
+    ],
+});
+
+/** After the job ran: the event is done and leads to the sale order it became. */
+registry.category("web_tour.tours").add("shopify_event_done_tour", {
+    steps: () => [
+        {
+            content: "The order's event is done",
+            trigger:
+                ".o_data_row:has(.o_data_cell[name=state]:contains(Done)) .o_data_cell[name=topic]:contains(orders/create)",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Done)",
+        },
+        {
+            content: "It shows the Odoo record it became",
+            trigger: ".o_form_view button[name=action_open_record]",
+            run: "click",
+        },
+        {
+            content: "The sale order of Shopify's order #9999, with the new product",
+            trigger:
+                ".o_form_view:has(.o_field_widget[name=client_order_ref] input:value(#9999)) .o_field_widget[name=order_line] td:contains(SKU2006-020)",
+        },
+    ],
+});
