@@ -56,7 +56,9 @@ class Chromium:
             stderr=subprocess.DEVNULL,
         )
         self.ids = itertools.count(1)
-        self.socket = websocket.create_connection(self._page_url(port), timeout=30)
+        self.socket = websocket.create_connection(
+            self._page_url(port), timeout=30, suppress_origin=True
+        )
 
     def _page_url(self, port, timeout=30):
         deadline = time.monotonic() + timeout

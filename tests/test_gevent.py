@@ -57,6 +57,18 @@ def wait_for_gevent_worker(server, timeout=90):
     )
 
 
+def why_respawned(server):
+    """What the server said about it: its stderr, and the log lines of the gevent
+    process or about it."""
+    stderr = server.stderr.read_text()[-3000:]
+    log = [
+        line
+        for line in server.log.read_text().splitlines()
+        if "gevent" in line.lower() or "evented" in line.lower() or "rror" in line
+    ]
+    return "the gevent worker was re-spawned\n" + stderr + "\n".join(log[-30:])
+
+
 def websocket_handshake(port, key):
     """Open a connection to the gevent port and ask to upgrade ``/websocket``;
     return the socket and the response head (status line and headers)."""
@@ -92,9 +104,7 @@ def close_frame(code=1000):
 def test_gevent_worker_starts_and_stays_up(odoo):
     first = wait_for_gevent_worker(odoo)
     time.sleep(STAYS_UP_SECONDS)
-    assert gevent_workers(odoo) == first, (
-        f"the gevent worker was re-spawned; see {odoo.stderr}"
-    )
+    assert gevent_workers(odoo) == first, why_respawned(odoo)
 
 
 def test_websocket_route_upgrades_on_the_gevent_port(odoo):

@@ -92,9 +92,9 @@ registry.category("web_tour.tours").add("shopify_event_done_tour", {
             run: "click",
         },
         {
-            content: "The sale order of Shopify's order #9999, with the new product",
+            content: "The sale order, with a line of the new product",
             trigger:
-                ".o_form_view:has(.o_field_widget[name=client_order_ref] input:value(#9999)) .o_field_widget[name=order_line] td:contains(SKU2006-020)",
+                ".o_form_view .o_field_widget[name=order_line] .o_data_row:contains(Mid-century lounger)",
         },
     ],
 });
