@@ -33,9 +33,22 @@ start_postgres() {
     fi
 }
 
-# A TCP port nobody listens on now (several test runs may share this machine).
+# A TCP port nobody listens on now (several test runs may share this machine), below the
+# kernel's ephemeral range, which outgoing connections draw their local ports from.
 free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    port = random.randrange(10000, low)
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        print(port)
+        break
+PY
 }
 
 odoo_installed() {

@@ -11,6 +11,7 @@ import hmac
 import importlib.util
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -38,9 +39,18 @@ def load_fake_shopify():
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nobody listens on, below the kernel's ephemeral range: a server binds it
+    seconds later (Odoo's gevent worker, once spawned), and meanwhile any outgoing
+    connection on this busy machine may take an ephemeral port as its own."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    while True:
+        port = random.randrange(10000, int(ephemeral[0]))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # taken: draw again
+                continue
+            return port
 
 
 def sign(body: bytes, secret: str) -> str:
