@@ -277,6 +277,24 @@ mutation WebhookSubscriptionDelete($id: ID!) {
 }
 """
 
+# Fulfillments made in Shopify (a 3PL, the Shopify admin): what each line shipped. Sized
+# under the single-query cost limit: a bigger order reads fewer units than shipped,
+# which sends it to review (partial), never to a wrong delivery.
+ORDER_FULFILLMENTS = """
+query OrderFulfillments($id: ID!) {
+  order(id: $id) {
+    id name
+    fulfillments(first: 5) {
+      id status createdAt
+      trackingInfo(first: 1) { number company }
+      fulfillmentLineItems(first: 50) {
+        nodes { quantity lineItem { id } }
+      }
+    }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "Refund": REFUND,
@@ -287,6 +305,7 @@ DOCUMENTS = {
     "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
     "FulfillmentCreate": FULFILLMENT_CREATE,
     "ConnectionTest": CONNECTION_TEST,
+    "OrderFulfillments": ORDER_FULFILLMENTS,
     "WebhookSubscriptions": WEBHOOK_SUBSCRIPTIONS,
     "WebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
     "WebhookSubscriptionUpdate": WEBHOOK_SUBSCRIPTION_UPDATE,

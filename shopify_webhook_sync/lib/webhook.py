@@ -53,6 +53,10 @@ TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "products/create": ("product", ("id",)),
     "products/update": ("product", ("id",)),
     "products/delete": ("product", ("id",)),
+    # fulfillments made in Shopify (applied where the shop says Shopify fulfils)
+    "orders/fulfilled": ("order_fulfillment", ("id",)),
+    "fulfillments/create": ("order_fulfillment", ("order_id",)),
+    "fulfillments/update": ("order_fulfillment", ("order_id",)),
     # privacy and app lifecycle
     # (no Admin API object behind them: their job reads the stored payload)
     "customers/data_request": ("customer_data_request", ("data_request", "id")),
@@ -64,6 +68,7 @@ TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
 # Shopify's GraphQL type name for each object kind, for global ids (gid://shopify/Order/1).
 GID_TYPES = {
     "order": "Order",
+    "order_fulfillment": "Order",
     "refund": "Refund",
     "customer": "Customer",
     "customer_redact": "Customer",

@@ -16,3 +16,4 @@ from . import shopify_auth
 from . import shopify_reconcile
 from . import shopify_subscription
 from . import shopify_rehearsal
+from . import shopify_fulfillment_in

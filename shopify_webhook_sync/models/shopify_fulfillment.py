@@ -41,7 +41,10 @@ class StockPicking(models.Model):
         result = super()._action_done()
         for picking in self:
             binding = picking._shopify_order_binding()
-            if binding and picking.state == "done":
+            # Where Shopify fulfils, its fulfillments validate deliveries: none is
+            # ever sent back.
+            fulfils = binding.shop_id.fulfilled_by == "odoo"
+            if binding and picking.state == "done" and fulfils:
                 binding.shop_id._shopify_enqueue_fulfillment(picking)
         return result
 

@@ -396,6 +396,7 @@ def _import_keeping_changes(handler, shop, shopify_id: str):
 # object kind -> model whose _shopify_import(shop, shopify_id) syncs it
 SYNC_MODELS = {
     "order": "shopify.order.binding",
+    "order_fulfillment": "shopify.fulfillment.in",
     "refund": "shopify.refund.binding",
     "customer": "shopify.customer.binding",
     "customer_data_request": "shopify.privacy.data.request",

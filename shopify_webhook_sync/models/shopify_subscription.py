@@ -35,6 +35,7 @@ TOPICS = (
     "products/delete",
     "app/uninstalled",
 )
+FULFILLMENT_TOPICS = ("orders/fulfilled", "fulfillments/create", "fulfillments/update")
 ACTIVITY_SUMMARY = "Shopify webhook subscriptions need attention"
 
 
@@ -53,6 +54,8 @@ class ShopifyShop(models.Model):
 
     def _shopify_webhook_topics(self) -> list[str]:
         """The topics the shop's enabled features need."""
+        if self.fulfilled_by == "shopify":
+            return [*TOPICS, *FULFILLMENT_TOPICS]
         return list(TOPICS)
 
     def action_register_webhooks(self):

@@ -14,3 +14,4 @@ from . import test_auth
 from . import test_reconcile
 from . import test_subscriptions
 from . import test_tours
+from . import test_fulfillment_in
