@@ -134,7 +134,9 @@ class ShopifyShop(models.Model):
         """New credentials: the old token goes, the app counts as (re)installed, and
         the objects that waited because Shopify refused the credentials run again."""
         saved = any(vals.get(name) for name in CREDENTIAL_FIELDS)
+        reconnected = self.browse()
         if saved and not vals.get("access_token"):
+            reconnected = self.filtered(lambda s: s.connection_state == "disconnected")
             vals = dict(vals, connection_state="connected")
             vals.setdefault("access_token_set_at", fields.Datetime.now())
         result = super().write(vals)
@@ -143,11 +145,12 @@ class ShopifyShop(models.Model):
                 [("shop_id", "in", self.ids)]
             ).unlink()
             self.env["shopify.webhook.event"].sudo().search(
-                [
-                    ("shop_id", "in", self.ids),
-                    ("state", "=", "failed"),
-                    ("error_message", "=like", CREDENTIALS_REJECTED + "%"),
-                ]
+                [("shop_id", "in", self.ids), ("state", "=", "failed")]
+            ).filtered(
+                lambda event: (
+                    event.shop_id in reconnected
+                    or (event.error_message or "").startswith(CREDENTIALS_REJECTED)
+                )
             )._shopify_requeue()
         return result
 

@@ -346,7 +346,8 @@ class ShopifyShop(models.Model):
             "failed",
             self.env._(
                 "Not synced: the app was uninstalled from Shopify; reinstall it and "
-                "set a new access token on the shop %(shop)s, then retry this event.",
+                "set a new access token on the shop %(shop)s (a Dev Dashboard app: "
+                "save its Client ID and secret again), then retry this event.",
                 shop=self.shop_domain,
             ),
         )

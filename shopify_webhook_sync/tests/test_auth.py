@@ -118,6 +118,18 @@ class TestClientCredentials(ShopifyCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(len(self.sale_orders()), 1)
 
+    def test_reinstalled_app_reruns_what_failed_while_uninstalled(self):
+        self.shop.connection_state = "disconnected"  # app/uninstalled was received
+        self.sync()
+        [event] = self.events()
+        self.assertEqual(event.state, "failed")
+        self.assertIn("save its Client ID and secret again", event.error_message)
+        self.shop.client_id = CLIENT_ID  # reinstalled: the credentials saved again
+        self.assertEqual(self.shop.connection_state, "connected")
+        self.assertEqual(event.state, "queued")
+        self.run_jobs()
+        self.assertEqual(event.state, "done")
+
     def test_uninstalled_app_shows_shopifys_answer(self):
         self.fake.installed = False
         self.sync()
