@@ -16,6 +16,7 @@
         "data/queue_job_data.xml",
         "data/shopify_stock_job_data.xml",
         "data/ir_cron_data.xml",
+        "data/decimal_precision_data.xml",
         "views/shopify_webhook_event_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_binding_views.xml",

@@ -10,6 +10,7 @@ API_VERSION = "2026-10"
 MONEY = """
 fragment Money on MoneyBag {
   shopMoney { amount currencyCode }
+  presentmentMoney { amount currencyCode }
 }
 """
 
@@ -28,14 +29,16 @@ fragment TaxLine on TaxLine {
 """
 
 # One page of an order's line items with the order. Pages of 50 keep the query's cost
-# under Shopify's single-query limit (1000 points); a big order takes more pages.
+# under Shopify's single-query limit (1000 points); a big order takes more pages. Every
+# amount comes in both currencies: the order is written in the customer's (presentment)
+# one. An order has one shipping line, rarely a few: 10 keeps the cost down.
 ORDER = (
     """
 query Order($id: ID!, $after: String) {
   order(id: $id) {
     id legacyResourceId name
     createdAt updatedAt processedAt cancelledAt cancelReason
-    currencyCode taxesIncluded email phone note tags test
+    currencyCode presentmentCurrencyCode taxesIncluded email phone note tags test
     displayFinancialStatus displayFulfillmentStatus
     customer {
       id legacyResourceId firstName lastName displayName phone updatedAt
@@ -46,7 +49,7 @@ query Order($id: ID!, $after: String) {
     currentSubtotalPriceSet { ...Money }
     currentTotalTaxSet { ...Money }
     currentTotalPriceSet { ...Money }
-    shippingLines(first: 50) {
+    shippingLines(first: 10) {
       nodes {
         id title code isRemoved
         currentDiscountedPriceSet { ...Money }
@@ -59,7 +62,8 @@ query Order($id: ID!, $after: String) {
         id name title sku quantity currentQuantity
         variant { id legacyResourceId sku barcode }
         originalUnitPriceSet { ...Money }
-        discountedUnitPriceAfterAllDiscountsSet { ...Money }
+        priceAfterAllDiscountsBeforeTaxesSet { ...Money }
+        discountAllocations { allocatedAmountSet { ...Money } }
         taxLines { ...TaxLine }
       }
     }
@@ -160,7 +164,8 @@ query Customer($id: ID!) {
     + ADDRESS
 )
 
-# A refund with one page of its refunded lines (the rest paged like order lines).
+# A refund with one page of its refunded lines (the rest paged like order lines); a
+# refund has one shipping refund and a few transactions at most.
 REFUND = (
     """
 query Refund($id: ID!, $after: String) {
@@ -168,14 +173,14 @@ query Refund($id: ID!, $after: String) {
     id legacyResourceId createdAt note
     order { id legacyResourceId name }
     totalRefundedSet { ...Money }
-    refundShippingLines(first: 50) {
+    refundShippingLines(first: 10) {
       nodes {
         shippingLine { id title }
         subtotalAmountSet { ...Money }
         taxAmountSet { ...Money }
       }
     }
-    transactions(first: 50) {
+    transactions(first: 20) {
       nodes { id gateway kind status amountSet { ...Money } }
     }
     refundLineItems(first: 50, after: $after) {

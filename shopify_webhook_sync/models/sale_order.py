@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .shopify_shop import NO_REQUEUE
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -28,9 +30,47 @@ class SaleOrder(models.Model):
             )
 
 
+# Decimals of an order line's discount: enough for the original unit price and the
+# discount to give Shopify's discounted line total to the cent on any line up to
+# 1,000,000 (the error of a 6-decimal percentage is at most 5e-9 of the line).
+DISCOUNT_DIGITS = 6
+
+
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     shopify_line_gid = fields.Char(
         string="Shopify Line Item", copy=False, index="btree_not_null"
     )
+
+    @api.model
+    def _shopify_ensure_discount_digits(self):
+        precision = self.env.ref("product.decimal_discount")
+        if precision.digits < DISCOUNT_DIGITS:
+            precision.digits = DISCOUNT_DIGITS
+
+
+class ProductPricelist(models.Model):
+    _inherit = "product.pricelist"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        pricelists = super().create(vals_list)
+        pricelists._shopify_requeue_needs_mapping()
+        return pricelists
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"currency_id", "company_id", "active"} & set(vals):
+            self._shopify_requeue_needs_mapping()
+        return result
+
+    def _shopify_requeue_needs_mapping(self):
+        """A pricelist in a currency an order may wait for: the shops of its company
+        (every shop for a pricelist shared between companies) re-queue what waits."""
+        if self.env.context.get(NO_REQUEUE):
+            return
+        domain = []
+        if all(pricelist.company_id for pricelist in self):
+            domain = [("company_id", "in", self.company_id.ids)]
+        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked()

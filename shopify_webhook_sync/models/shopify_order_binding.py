@@ -6,6 +6,7 @@ from odoo.tools import float_compare
 
 from ..lib.queries import ORDER
 from ..lib.webhook import to_gid
+from .sale_order import DISCOUNT_DIGITS
 from .shopify_shop import SyncBlocked
 
 
@@ -91,7 +92,9 @@ class ShopifyOrderBinding(models.Model):
             if problem:
                 missing.append(problem)
                 continue
-            values[line["id"]] = _line_vals(line, product, taxes)
+            values[line["id"]] = _line_vals(
+                line, product, taxes, order.get("taxesIncluded")
+            )
         for shipping in (order.get("shippingLines") or {}).get("nodes", []):
             product = self.env["shopify.shipping.mapping"]._shopify_product(
                 shop, shipping
@@ -201,9 +204,9 @@ class ShopifyOrderBinding(models.Model):
 
     @api.model
     def _shopify_pricelist(self, shop, order: dict, missing: list):
-        """A pricelist in the order's currency, required when it is not the
-        company's."""
-        currency = order.get("currencyCode")
+        """A pricelist in the currency the customer paid in (presentment currency),
+        required when it is not the company's: the order is written in it."""
+        currency = order.get("presentmentCurrencyCode") or order.get("currencyCode")
         if not currency or currency == shop.company_id.currency_id.name:
             return self.env["product.pricelist"]
         pricelist = self.env["product.pricelist"].search(
@@ -368,12 +371,13 @@ class ShopifyOrderBinding(models.Model):
 
     def _shopify_check_totals(self, order: dict):
         """Odoo's untaxed amount, tax and total must equal Shopify's current ones to the
-        cent; otherwise nothing is written and the event waits for review with both."""
+        cent, in the currency the customer paid in; otherwise nothing is written and
+        the event waits for review with both."""
         sale_order = self.sale_order_id
         if sale_order.state == "cancel":
             return
-        total = float(order["currentTotalPriceSet"]["shopMoney"]["amount"])
-        tax = float(order["currentTotalTaxSet"]["shopMoney"]["amount"])
+        total = _money(order["currentTotalPriceSet"])
+        tax = _money(order["currentTotalTaxSet"])
         figures = [
             (self.env._("untaxed"), sale_order.amount_untaxed, total - tax),
             (self.env._("tax"), sale_order.amount_tax, tax),
@@ -406,18 +410,53 @@ class ShopifyOrderBinding(models.Model):
 
 
 def _money(money_bag: dict | None) -> float:
-    return float(((money_bag or {}).get("shopMoney") or {}).get("amount") or 0)
+    """An amount in the currency the customer paid in (presentment): the order is
+    written in it, so nothing is converted amount by amount."""
+    money_bag = money_bag or {}
+    money = money_bag.get("presentmentMoney") or money_bag.get("shopMoney") or {}
+    return float(money.get("amount") or 0)
 
 
-def _line_vals(line: dict, product, taxes) -> dict:
+def _line_vals(line: dict, product, taxes, taxes_included: bool) -> dict:
+    """One sale line per Shopify line: Shopify's original unit price and the discount
+    that makes the line's amount Shopify's discounted line amount (its line and order
+    discounts, allocated to it), so Odoo's per-line tax is computed on the amount
+    Shopify taxed."""
+    quantity = line["currentQuantity"]
+    price = _money(line["originalUnitPriceSet"])
     return {
         "product_id": product.id,
         "name": line["name"],
-        "product_uom_qty": line["currentQuantity"],
-        "price_unit": _money(line["discountedUnitPriceAfterAllDiscountsSet"]),
+        "product_uom_qty": quantity,
+        "price_unit": price,
+        "discount": _discount(price * quantity, _line_amount(line, taxes_included)),
         "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": line["id"],
     }
+
+
+def _line_amount(line: dict, taxes_included: bool) -> float:
+    """The line's current amount after all its discounts. Shopify gives it before
+    taxes (priceAfterAllDiscountsBeforeTaxesSet, current quantity); with prices that
+    include taxes, it is the original amount of the current quantity less the
+    discounts allocated to it (in proportion when part of the line was refunded)."""
+    if not taxes_included:
+        return _money(line["priceAfterAllDiscountsBeforeTaxesSet"])
+    quantity, current = line["quantity"], line["currentQuantity"]
+    discounts = sum(
+        _money(allocation["allocatedAmountSet"])
+        for allocation in line.get("discountAllocations") or []
+    )
+    original = _money(line["originalUnitPriceSet"]) * current
+    return round(original - (discounts * current / quantity if quantity else 0), 2)
+
+
+def _discount(original: float, amount: float) -> float:
+    """The percentage that turns ``original`` into ``amount`` (DISCOUNT_DIGITS
+    decimals). The totals check verifies the result to the cent."""
+    if not original or round(original - amount, 2) == 0:
+        return 0.0
+    return round(100 * (1 - amount / original), DISCOUNT_DIGITS)
 
 
 def _shipping_vals(shipping: dict, product, taxes) -> dict:
@@ -426,6 +465,7 @@ def _shipping_vals(shipping: dict, product, taxes) -> dict:
         "name": shipping.get("title") or product.display_name,
         "product_uom_qty": 0 if shipping.get("isRemoved") else 1,
         "price_unit": _money(shipping["currentDiscountedPriceSet"]),
+        "discount": 0.0,
         "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": shipping["id"],
     }
@@ -460,6 +500,7 @@ def _line_differs(sol, vals: dict, qty=None) -> bool:
     return (
         sol.product_id.id != vals["product_id"]
         or (qty if qty is not None else sol.product_uom_qty) != vals["product_uom_qty"]
+        or float_compare(sol.discount, vals.get("discount", 0), precision_digits=9)
         or float_compare(
             sol.price_unit,
             vals["price_unit"],

@@ -700,6 +700,9 @@ class FakeShopify:
                 value = self._search(SEARCHABLE[name], args)
         else:
             value = parent.get(name) if isinstance(parent, dict) else None
+            if value is None and name == "presentmentMoney":
+                # A MoneyBag given in one currency: the customer paid in the shop's.
+                value = parent.get("shopMoney")
 
         field = info.parent_type.fields[name]
         # Fixtures may reference shared objects by gid instead of nesting a copy.

@@ -138,8 +138,100 @@ class TestOrderMappings(ShopifyCase):
             sorted(self.sale_orders().tag_ids.mapped("name")), ["tag1", "tag2"]
         )
 
-    def test_foreign_currency_needs_a_pricelist(self):
-        self.order()["currencyCode"] = "EUR"
+    def test_uneven_discounts_sync_exact_with_per_line_tax(self):
+        """$10 off 3 units at 89.99 (taxed 8.25% on the discounted 259.97), and a $10
+        order discount allocated unevenly to two lines: Odoo's untaxed, tax and total
+        equal Shopify's, with no review (unit prices after discount would drift)."""
+        tax = self.env["account.tax"].create(
+            {"name": "KY 8.25% (Shopify test)", "amount": 8.25, "type_tax_use": "sale"}
+        )
+        self.env["shopify.tax.mapping"].create(
+            {"shop_id": self.shop.id, "title": "KY", "rate": 0.0825, "tax_id": tax.id}
+        )
+        lines = self.order()["lineItems"]["nodes"]
+        lines[0].update(quantity=3, currentQuantity=3)
+        lines[0]["taxLines"] = [
+            {"title": "KY", "rate": 0.0825, "priceSet": money("21.45")}
+        ]
+        for line, discount, after in (
+            (0, 10, 259.97),
+            (1, 3.33, 16.66),
+            (2, 6.67, 18.32),
+        ):
+            lines[line]["discountAllocations"] = [
+                {"allocatedAmountSet": money(discount)}
+            ]
+            lines[line]["priceAfterAllDiscountsBeforeTaxesSet"] = money(after)
+            quantity = lines[line]["quantity"]
+            lines[line]["discountedUnitPriceAfterAllDiscountsSet"] = money(
+                round(after / quantity, 2)
+            )
+        self.order()["currentTotalTaxSet"] = money("21.45")
+        self.order()["currentTotalPriceSet"] = money("596.38")
         self.sync()
-        self.assertEqual(self.events().state, "needs_mapping")
-        self.assertIn("no active pricelist in EUR", self.events().error_message)
+        self.assertEqual(self.events().state, "done", self.events().error_message)
+        sale_order = self.sale_orders()
+        self.assertEqual(
+            (sale_order.amount_untaxed, sale_order.amount_tax, sale_order.amount_total),
+            (574.93, 21.45, 596.38),
+        )
+        first = sale_order.order_line[0]
+        self.assertEqual((first.price_unit, first.product_uom_qty), (89.99, 3))
+        self.assertEqual(first.price_subtotal, 259.97)
+        self.assertAlmostEqual(first.price_tax, 21.45, places=2)
+        # The same order fetched again writes nothing.
+        before = sale_order.order_line.mapped("write_date")
+        self.sync("orders/updated")
+        self.assertEqual(sale_order.order_line.mapped("write_date"), before)
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+
+    def paid_in_euros(self, rate=1.0837):
+        """The customer paid in EUR (the fixture's amounts); each shop-currency (USD)
+        amount is converted on its own, as Shopify does, so USD sums drift."""
+
+        def convert(node):
+            if isinstance(node, dict):
+                if "shopMoney" in node:
+                    amount = node["shopMoney"]["amount"]
+                    node["presentmentMoney"] = {"amount": amount, "currencyCode": "EUR"}
+                    node["shopMoney"] = {
+                        "amount": f"{float(amount) * rate:.2f}",
+                        "currencyCode": "USD",
+                    }
+                for value in node.values():
+                    convert(value)
+            elif isinstance(node, list):
+                for value in node:
+                    convert(value)
+
+        convert(self.order())
+        self.order()["presentmentCurrencyCode"] = "EUR"
+
+    def test_foreign_currency_needs_a_pricelist_and_creating_it_releases_the_order(
+        self,
+    ):
+        self.paid_in_euros()
+        usd_lines = sum(
+            float(line["originalUnitPriceSet"]["shopMoney"]["amount"])
+            for line in self.order()["lineItems"]["nodes"]
+        )
+        usd_total = float(self.order()["currentTotalPriceSet"]["shopMoney"]["amount"])
+        self.assertNotAlmostEqual(usd_lines, usd_total, places=2, msg="USD drifts")
+        self.sync()
+        event = self.events()
+        self.assertEqual(event.state, "needs_mapping")
+        self.assertIn("no active pricelist in EUR", event.error_message)
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self.env["product.pricelist"].create(
+            {"name": "Shopify EUR", "currency_id": euro.id}
+        )
+        self.assertEqual(event.state, "queued", "saving the pricelist re-queues")
+        self.run_jobs()
+        self.assertEqual(event.state, "done", event.error_message)
+        sale_order = self.sale_orders()
+        self.assertEqual(sale_order.currency_id, euro)
+        self.assertEqual(
+            (sale_order.amount_untaxed, sale_order.amount_tax, sale_order.amount_total),
+            (414.95, 0.0, 414.95),
+        )

@@ -77,6 +77,9 @@ class TestOrderSync(ShopifyCase):
         self.sync()
         self.order()["updatedAt"] = "2022-01-02T00:00:00Z"
         self.order()["lineItems"]["nodes"][0]["currentQuantity"] = 3
+        self.order()["lineItems"]["nodes"][0]["priceAfterAllDiscountsBeforeTaxesSet"][
+            "shopMoney"
+        ]["amount"] = "269.97"
         self.order()["currentTotalPriceSet"]["shopMoney"]["amount"] = "594.93"
         self.sync("orders/updated")
         self.assertEqual(self.events().mapped("state"), ["done", "done"])

@@ -46,8 +46,13 @@ class TestRefunds(ShopifyCase):
     def set_totals(self, updated_at):
         order = self.order()
         price = "discountedUnitPriceAfterAllDiscountsSet"
+        for line in order["lineItems"]["nodes"]:
+            amount = line["currentQuantity"] * float(line[price]["shopMoney"]["amount"])
+            line["priceAfterAllDiscountsBeforeTaxesSet"]["shopMoney"]["amount"] = (
+                f"{amount:.2f}"
+            )
         total = sum(
-            line["currentQuantity"] * float(line[price]["shopMoney"]["amount"])
+            float(line["priceAfterAllDiscountsBeforeTaxesSet"]["shopMoney"]["amount"])
             for line in order["lineItems"]["nodes"]
         )
         for name in ("currentSubtotalPriceSet", "currentTotalPriceSet"):
