@@ -49,6 +49,9 @@ query Order($id: ID!, $after: String) {
     currentSubtotalPriceSet { ...Money }
     currentTotalTaxSet { ...Money }
     currentTotalPriceSet { ...Money }
+    totalTipReceivedSet { ...Money }
+    currentTotalDutiesSet { ...Money }
+    additionalFees { id name price { ...Money } taxLines { ...TaxLine } }
     shippingLines(first: 10) {
       nodes {
         id title code isRemoved
@@ -59,7 +62,7 @@ query Order($id: ID!, $after: String) {
     lineItems(first: 50, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
-        id name title sku quantity currentQuantity
+        id name title sku quantity currentQuantity isGiftCard
         variant { id legacyResourceId sku barcode }
         originalUnitPriceSet { ...Money }
         priceAfterAllDiscountsBeforeTaxesSet { ...Money }
@@ -74,6 +77,24 @@ query Order($id: ID!, $after: String) {
     + ADDRESS
     + TAX_LINE
 )
+
+# The line items that are tips: Shopify marks them only in the order's sales (a TipSale
+# of an agreement), read when the order received a tip. A tip is sold when the order is
+# placed, in its first agreements.
+ORDER_TIPS = """
+query OrderTips($id: ID!) {
+  order(id: $id) {
+    id
+    agreements(first: 5) {
+      nodes {
+        sales(first: 50) {
+          nodes { lineType ... on TipSale { lineItem { id } } }
+        }
+      }
+    }
+  }
+}
+"""
 
 # -- products, stock and fulfillment
 #    (shopify.product.binding, stock out, fulfillment out)
@@ -302,6 +323,7 @@ query OrderFulfillments($id: ID!) {
 
 DOCUMENTS = {
     "Order": ORDER,
+    "OrderTips": ORDER_TIPS,
     "Refund": REFUND,
     "Customer": CUSTOMER,
     "Product": PRODUCT,

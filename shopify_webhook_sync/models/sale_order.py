@@ -74,3 +74,37 @@ class ProductPricelist(models.Model):
         if all(pricelist.company_id for pricelist in self):
             domain = [("company_id", "in", self.company_id.ids)]
         self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked()
+
+
+MANAGER = "shopify_webhook_sync.group_shopify_manager"
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    shopify_shop_id = fields.Many2one(
+        "shopify.shop",
+        string="Shopify Shop",
+        default=lambda self: (
+            self.env["shopify.shop"]
+            .sudo()
+            .search([("company_id", "=", self.env.company.id)], limit=1)
+        ),
+        domain="[('company_id', '=', company_id)]",
+        groups=MANAGER,
+    )
+    shopify_tip_product_id = fields.Many2one(
+        related="shopify_shop_id.tip_product_id", readonly=False, groups=MANAGER
+    )
+    shopify_custom_item_product_id = fields.Many2one(
+        related="shopify_shop_id.custom_item_product_id", readonly=False, groups=MANAGER
+    )
+    shopify_gift_card_product_id = fields.Many2one(
+        related="shopify_shop_id.gift_card_product_id", readonly=False, groups=MANAGER
+    )
+    shopify_duty_product_id = fields.Many2one(
+        related="shopify_shop_id.duty_product_id", readonly=False, groups=MANAGER
+    )
+    shopify_fee_product_id = fields.Many2one(
+        related="shopify_shop_id.fee_product_id", readonly=False, groups=MANAGER
+    )

@@ -4,7 +4,7 @@ update, and check that Odoo's totals equal Shopify's to the cent."""
 from odoo import api, fields, models
 from odoo.tools import float_compare
 
-from ..lib.queries import ORDER
+from ..lib.queries import ORDER, ORDER_TIPS
 from ..lib.webhook import to_gid
 from .sale_order import DISCOUNT_DIGITS
 from .shopify_shop import SyncBlocked
@@ -60,10 +60,13 @@ class ShopifyOrderBinding(models.Model):
 
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str) -> tuple[dict, list[dict]]:
-        """The order and all its line items (paged: an order can have more than 250)."""
-        order, lines = shop._shopify_client().fetch_all(
-            ORDER, {"id": to_gid("order", shopify_id)}, ("order", "lineItems")
-        )
+        """The order and all its line items (paged: an order can have more than 250);
+        ``order["tipLineIds"]``: the ids of the line items that are tips."""
+        client = shop._shopify_client()
+        gid = to_gid("order", shopify_id)
+        order, lines = client.fetch_all(ORDER, {"id": gid}, ("order", "lineItems"))
+        if order:
+            order["tipLineIds"] = _tip_line_ids(client, order)
         if not order:
             raise SyncBlocked(
                 "failed",
@@ -87,7 +90,7 @@ class ShopifyOrderBinding(models.Model):
         missing = []
         values = {}
         for line in lines:
-            product, problem = self._shopify_product(shop, line)
+            product, problem = self._shopify_product(shop, line, order)
             taxes = self._shopify_line_taxes(shop, order, line, missing)
             if problem:
                 missing.append(problem)
@@ -104,6 +107,7 @@ class ShopifyOrderBinding(models.Model):
                 missing.append(self._shopify_missing_shipping(shipping))
                 continue
             values[shipping["id"]] = _shipping_vals(shipping, product, taxes)
+        values.update(self._shopify_duty_and_fee_vals(shop, order, missing))
         pricelist = self._shopify_pricelist(shop, order, missing)
         if missing:
             raise SyncBlocked(
@@ -122,12 +126,11 @@ class ShopifyOrderBinding(models.Model):
         return values, pricelist
 
     @api.model
-    def _shopify_product(self, shop, line: dict):
-        """(product, None) for a line item, matched by variant mapping, then SKU (the
-        product's Internal Reference), then barcode; or (empty, reason) when it cannot
-        be matched to exactly one product."""
-        _ = self.env._
-        Product = self.env["product.product"].with_company(shop.company_id)
+    def _shopify_product(self, shop, line: dict, order: dict | None = None):
+        """(product, None) for a line item, or (empty, reason). A line with a variant
+        is matched by variant mapping, then SKU (the product's Internal Reference),
+        then barcode. A line without one is a tip, a gift card or a custom item: the
+        shop's product for it (Settings), a custom item by its SKU first."""
         variant = line.get("variant") or {}
         if variant.get("id") and "shopify.product.binding" in self.env:
             product = self.env["shopify.product.binding"]._shopify_product_for_variant(
@@ -135,6 +138,32 @@ class ShopifyOrderBinding(models.Model):
             )
             if product:
                 return product, None
+        if not variant and line["id"] in (order or {}).get("tipLineIds", ()):
+            return self._shopify_setting_product(shop, line, "tip_product_id")
+        if not variant and line.get("isGiftCard"):
+            return self._shopify_setting_product(shop, line, "gift_card_product_id")
+        product, problem = self._shopify_product_by_code(shop, line)
+        if problem and not variant and shop.custom_item_product_id:
+            return shop.custom_item_product_id, None
+        return product, problem
+
+    def _shopify_setting_product(self, shop, line: dict, field: str):
+        product = shop[field]
+        if product:
+            return product, None
+        return product, self.env._(
+            "- '%(line)s': choose the %(setting)s of shop %(shop)s (Settings > "
+            "Shopify, or the shop's form).",
+            line=line["name"],
+            setting=shop._fields[field].string,
+            shop=shop.name,
+        )
+
+    @api.model
+    def _shopify_product_by_code(self, shop, line: dict):
+        _ = self.env._
+        Product = self.env["product.product"].with_company(shop.company_id)
+        variant = line.get("variant") or {}
         company = ("company_id", "in", (False, shop.company_id.id))
         sku = (variant.get("sku") or line.get("sku") or "").strip()
         barcode = (variant.get("barcode") or "").strip()
@@ -150,6 +179,13 @@ class ShopifyOrderBinding(models.Model):
                     value=value,
                     field=Product._fields[field].string,
                 )
+        if not sku and not barcode and not variant:
+            return Product, _(
+                "- '%(line)s' is a custom item (no variant) without a SKU: choose the "
+                "Custom Item Product of the shop (Settings > Shopify, or the shop's "
+                "form), or give the item a SKU equal to an Internal Reference.",
+                line=line["name"],
+            )
         if not sku and not barcode:
             return Product, _(
                 "- '%(line)s' has no SKU in Shopify: give the variant a SKU equal to "
@@ -193,6 +229,36 @@ class ShopifyOrderBinding(models.Model):
             if problem not in missing:
                 missing.append(problem)
         return taxes
+
+    def _shopify_duty_and_fee_vals(self, shop, order: dict, missing: list) -> dict:
+        """Sale line values for the order's duties (their current total, on the
+        shop's Duty Product) and each additional fee (on its Fee Product, with its
+        taxes through the tax mapping)."""
+        values = {}
+        duties = _money(order.get("currentTotalDutiesSet"))
+        if duties:
+            line = {"name": self.env._("Duties"), "id": f"{order['id']}/duties"}
+            product, problem = self._shopify_setting_product(
+                shop, line, "duty_product_id"
+            )
+            if problem:
+                missing.append(problem)
+            else:
+                values[line["id"]] = _extra_vals(
+                    line, product, duties, product.browse()
+                )
+        for fee in order.get("additionalFees") or []:
+            taxes = self._shopify_line_taxes(shop, order, fee, missing)
+            product, problem = self._shopify_setting_product(
+                shop, fee, "fee_product_id"
+            )
+            if problem:
+                missing.append(problem)
+            else:
+                values[fee["id"]] = _extra_vals(
+                    fee, product, _money(fee["price"]), taxes
+                )
+        return values
 
     def _shopify_missing_shipping(self, shipping: dict) -> str:
         return self.env._(
@@ -459,6 +525,31 @@ def _discount(original: float, amount: float) -> float:
     return round(100 * (1 - amount / original), DISCOUNT_DIGITS)
 
 
+def _tip_line_ids(client, order: dict) -> list[str]:
+    if not _money(order.get("totalTipReceivedSet")):
+        return []
+    data = client.query(ORDER_TIPS, {"id": order["id"]})
+    agreements = ((data.get("order") or {}).get("agreements") or {}).get("nodes", [])
+    return [
+        sale["lineItem"]["id"]
+        for agreement in agreements
+        for sale in (agreement.get("sales") or {}).get("nodes", [])
+        if sale.get("lineType") == "TIP" and sale.get("lineItem")
+    ]
+
+
+def _extra_vals(line: dict, product, amount: float, taxes) -> dict:
+    return {
+        "product_id": product.id,
+        "name": line["name"],
+        "product_uom_qty": 1,
+        "price_unit": amount,
+        "discount": 0.0,
+        "tax_id": [fields.Command.set(taxes.ids)],
+        "shopify_line_gid": line["id"],
+    }
+
+
 def _shipping_vals(shipping: dict, product, taxes) -> dict:
     return {
         "product_id": product.id,
@@ -529,3 +620,50 @@ def _datetime(value: str | None):
         if value
         else False
     )
+
+
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"
+
+    tip_product_id = fields.Many2one(
+        "product.product",
+        string="Tip Product",
+        help="Tips added to Shopify orders become a line of this product (a service).",
+    )
+    custom_item_product_id = fields.Many2one(
+        "product.product",
+        string="Custom Item Product",
+        help="Custom items (lines without a variant) whose SKU is no product's "
+        "Internal Reference become a line of this product, with the item's title.",
+    )
+    gift_card_product_id = fields.Many2one(
+        "product.product",
+        string="Gift Card Product",
+        help="Gift cards sold in Shopify become a line of this product.",
+    )
+    duty_product_id = fields.Many2one(
+        "product.product",
+        string="Duty Product",
+        help="The order's duties become a line of this product.",
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        string="Fee Product",
+        help="Each additional fee of an order (import fees...) becomes a line of "
+        "this product.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(vals) & set(ORDER_LINE_PRODUCT_FIELDS):
+            self._shopify_requeue_blocked()
+        return result
+
+
+ORDER_LINE_PRODUCT_FIELDS = (
+    "tip_product_id",
+    "custom_item_product_id",
+    "gift_card_product_id",
+    "duty_product_id",
+    "fee_product_id",
+)

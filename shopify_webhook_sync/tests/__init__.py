@@ -15,3 +15,4 @@ from . import test_reconcile
 from . import test_subscriptions
 from . import test_tours
 from . import test_fulfillment_in
+from . import test_order_lines
