@@ -2,7 +2,7 @@
 update, and check that Odoo's totals equal Shopify's to the cent."""
 
 from odoo import api, fields, models
-from odoo.tools import float_compare
+from odoo.tools import float_compare, html2plaintext
 
 from ..lib.queries import ORDER, ORDER_TIPS
 from ..lib.webhook import to_gid
@@ -129,8 +129,9 @@ class ShopifyOrderBinding(models.Model):
     def _shopify_product(self, shop, line: dict, order: dict | None = None):
         """(product, None) for a line item, or (empty, reason). A line with a variant
         is matched by variant mapping, then SKU (the product's Internal Reference),
-        then barcode. A line without one is a tip, a gift card or a custom item: the
-        shop's product for it (Settings), a custom item by its SKU first."""
+        then barcode. A gift card sold, unless its variant is mapped, and a line
+        without a variant (a tip, a custom item) take the shop's product for it
+        (Settings); a custom item is matched by its SKU first."""
         variant = line.get("variant") or {}
         if variant.get("id") and "shopify.product.binding" in self.env:
             product = self.env["shopify.product.binding"]._shopify_product_for_variant(
@@ -140,7 +141,7 @@ class ShopifyOrderBinding(models.Model):
                 return product, None
         if not variant and line["id"] in (order or {}).get("tipLineIds", ()):
             return self._shopify_setting_product(shop, line, "tip_product_id")
-        if not variant and line.get("isGiftCard"):
+        if line.get("isGiftCard") and (shop.gift_card_product_id or not variant):
             return self._shopify_setting_product(shop, line, "gift_card_product_id")
         product, problem = self._shopify_product_by_code(shop, line)
         if problem and not variant and shop.custom_item_product_id:
@@ -394,9 +395,8 @@ class ShopifyOrderBinding(models.Model):
             del vals["tag_ids"]
         else:
             vals["tag_ids"] = [fields.Command.set(vals["tag_ids"].ids)]
-        if vals["note"] == (sale_order.note or False) or (
-            not vals["note"] and not sale_order.note
-        ):
+        note = html2plaintext(sale_order.note or "").strip()
+        if note == (vals["note"] or "").strip():
             del vals["note"]
         if commands:
             vals["order_line"] = commands

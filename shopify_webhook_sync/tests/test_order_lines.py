@@ -146,7 +146,13 @@ class TestOrderLines(ShopifyCase):
                 "fee_product_id": self.fee.id,
             }
         )
-        self.add_line(GIFT_GID, "Gift card $50", 50.0, gift_card=True)
+        gift_card = self.add_line(GIFT_GID, "Gift card $50", 50.0, gift_card=True)
+        gift_card["variant"] = {
+            "id": "gid://shopify/ProductVariant/1",
+            "legacyResourceId": "1",
+            "sku": None,
+            "barcode": None,
+        }
         self.order()["currentTotalDutiesSet"] = money(7.3)
         self.order()["additionalFees"] = [
             {

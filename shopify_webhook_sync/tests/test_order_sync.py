@@ -58,6 +58,7 @@ class TestOrderSync(ShopifyCase):
         self.assertEqual(self.fake.requests[0]["variables"]["id"], ORDER_GID)
 
     def test_second_run_changes_nothing(self):
+        self.order()["note"] = "Leave it at the door"
         self.sync()
         sale_order = self.sale_orders()
         before = (
