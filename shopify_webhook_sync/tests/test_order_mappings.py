@@ -185,6 +185,31 @@ class TestOrderMappings(ShopifyCase):
         self.assertEqual(sale_order.order_line.mapped("write_date"), before)
         self.assertEqual(set(self.events().mapped("state")), {"done"})
 
+    def test_uneven_discount_on_prices_that_include_taxes_syncs_exact(self):
+        """Prices include 20% VAT: $10 off 3 units at 89.99 is 259.97 with 43.33 of
+        VAT in it, Shopify's amounts and Odoo's agree."""
+        included = self.vat20.copy(
+            {"name": "VAT 20% included", "price_include_override": "tax_included"}
+        )
+        self.env["shopify.tax.mapping"].create(
+            {"shop_id": self.shop.id, "title": "VAT", "rate": 0.2}
+            | {"tax_id": included.id}
+        )
+        self.order()["taxesIncluded"] = True
+        line = self.order()["lineItems"]["nodes"][0]
+        line.update(quantity=3, currentQuantity=3)
+        line["discountAllocations"] = [{"allocatedAmountSet": money("10.00")}]
+        line["taxLines"] = [{"title": "VAT", "rate": 0.2, "priceSet": money("43.33")}]
+        self.order()["currentTotalTaxSet"] = money("43.33")
+        self.order()["currentTotalPriceSet"] = money("584.93")
+        self.sync()
+        self.assertEqual(self.events().state, "done", self.events().error_message)
+        sale_order = self.sale_orders()
+        self.assertEqual(
+            (sale_order.amount_untaxed, sale_order.amount_tax, sale_order.amount_total),
+            (541.60, 43.33, 584.93),
+        )
+
     def paid_in_euros(self, rate=1.0837):
         """The customer paid in EUR (the fixture's amounts); each shop-currency (USD)
         amount is converted on its own, as Shopify does, so USD sums drift."""
