@@ -144,9 +144,27 @@ class ShopifyOrderBinding(models.Model):
         if line.get("isGiftCard") and (shop.gift_card_product_id or not variant):
             return self._shopify_setting_product(shop, line, "gift_card_product_id")
         product, problem = self._shopify_product_by_code(shop, line)
-        if problem and not variant and shop.custom_item_product_id:
+        unmatched = problem and not self._shopify_code_is_ambiguous(shop, line)
+        if unmatched and not variant and shop.custom_item_product_id:
             return shop.custom_item_product_id, None
         return product, problem
+
+    def _shopify_code_is_ambiguous(self, shop, line: dict) -> bool:
+        """Several products have the line's SKU: that is fixed in Odoo, never
+        settled by the custom item product."""
+        sku = (line.get("sku") or "").strip()
+        return bool(sku) and (
+            self.env["product.product"]
+            .with_company(shop.company_id)
+            .search_count(
+                [
+                    ("default_code", "=", sku),
+                    ("company_id", "in", (False, shop.company_id.id)),
+                ],
+                limit=2,
+            )
+            > 1
+        )
 
     def _shopify_setting_product(self, shop, line: dict, field: str):
         product = shop[field]

@@ -138,6 +138,19 @@ class TestOrderLines(ShopifyCase):
             [r for r in self.fake.requests if "OrderTips" in r["query"]], []
         )
 
+    def test_custom_item_whose_sku_is_on_several_products_waits(self):
+        self.shop.custom_item_product_id = self.custom
+        self.add_line(CUSTOM_GID, "Engraving", 12.5, sku="ENGRAVE")
+        self.env["product.product"].create(
+            [{"name": f"Engraving {n}", "default_code": "ENGRAVE"} for n in (1, 2)]
+        )
+        self.sync()
+        self.assertEqual(self.events().state, "needs_mapping")
+        self.assertIn(
+            "'ENGRAVE' is the Internal Reference of several",
+            self.events().error_message,
+        )
+
     def test_gift_card_duties_and_fees_sync_exact(self):
         self.shop.write(
             {
