@@ -8,7 +8,7 @@
     "author": "shopify_webhook_sync developers",
     "website": "https://github.com/shopify-webhook-sync/shopify_webhook_sync",
     "development_status": "Alpha",
-    "depends": ["queue_job", "sale_stock", "stock_delivery"],
+    "depends": ["mail", "queue_job", "sale_stock", "stock_delivery"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/shopify_security.xml",
@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/decimal_precision_data.xml",
         "views/shopify_webhook_event_views.xml",
+        "views/shopify_event_close_wizard_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_binding_views.xml",
         "views/sale_order_views.xml",

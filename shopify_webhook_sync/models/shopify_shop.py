@@ -2,6 +2,7 @@
 Shopify object (``_shopify_sync``), which every webhook delivery ends up enqueuing."""
 
 import logging
+import time
 
 import psycopg2
 
@@ -15,6 +16,7 @@ from ..lib.auth import ShopifyCredentialsError
 from ..lib.client import ShopifyTransientError, ShopifyUnauthorizedError
 from ..lib.queries import API_VERSION
 from ..lib.webhook import GID_TYPES, SHOP_DOMAIN_RE, to_gid, verify
+from .shopify_sync_attempt import BLOCKED_KINDS
 from .shopify_webhook_event import PROBLEM_STATES
 
 _logger = logging.getLogger(__name__)
@@ -304,17 +306,28 @@ class ShopifyShop(models.Model):
         """
         self.ensure_one()
         self._shopify_lock(kind, shopify_id)
+        started = time.monotonic()
         events = self.env["shopify.webhook.event"]._shopify_open_events(
             self, kind, shopify_id
         )
+        Attempt = self.env["shopify.sync.attempt"]
         handler = self.env[SYNC_MODELS[kind]]
         try:
             self._shopify_check_connected(kind)
             record = _import_keeping_changes(handler, self, shopify_id)
         except SyncBlocked as blocked:
             events._shopify_set_outcome(blocked.state, str(blocked))
+            Attempt._shopify_log(
+                self, kind, shopify_id, events, blocked.state,
+                started=started, error_kind=BLOCKED_KINDS.get(blocked.state),
+                message=str(blocked),
+            )  # fmt: skip
             return str(blocked)
         except ShopifyTransientError as exc:
+            Attempt._shopify_log_apart(
+                self, kind, shopify_id, "retry",
+                started=started, error_kind="transient", message=str(exc),
+            )  # fmt: skip
             raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
         except (ShopifyCredentialsError, ShopifyUnauthorizedError) as exc:
             # Waits as failed, and re-runs once the credentials are saved again.
@@ -325,12 +338,17 @@ class ShopifyShop(models.Model):
         except psycopg2.errors.UniqueViolation as exc:
             # Two jobs created the same record at once (a new customer, a new tag...):
             # this one lost; its retry finds what the other one committed.
-            raise RetryableJobError(
+            message = (
                 f"a concurrent job created the same record "
-                f"({exc.diag.constraint_name}); retrying",
-                seconds=(2, 10),
-            ) from exc
+                f"({exc.diag.constraint_name}); retrying"
+            )
+            Attempt._shopify_log_apart(
+                self, kind, shopify_id, "retry",
+                started=started, error_kind="concurrency", message=message,
+            )  # fmt: skip
+            raise RetryableJobError(message, seconds=(2, 10)) from exc
         events._shopify_set_outcome("done", record=record)
+        Attempt._shopify_log(self, kind, shopify_id, events, "done", started=started)
         return f"{record._name},{record.id}" if record else "nothing to do"
 
     def _shopify_check_connected(self, kind: str):
@@ -373,7 +391,18 @@ class ShopifyShop(models.Model):
         events = self.env["shopify.webhook.event"]._shopify_open_events(
             self, kind, shopify_id
         )
-        events._shopify_set_outcome("failed", exc_message or exc_name)
+        message = exc_message or exc_name
+        job = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("uuid", "=", events[:1].job_uuid)], limit=1)
+        )
+        events._shopify_set_outcome("failed", message)
+        self.env["shopify.sync.attempt"]._shopify_log(
+            self, kind, shopify_id, events, "failed",
+            started_at=job.date_started or fields.Datetime.now(),
+            error_kind="error", message=message,
+        )  # fmt: skip
 
     def _shopify_gid(self, kind: str, shopify_id: str) -> str | None:
         # A privacy data request is no Admin API object: it has no global id.

@@ -4,8 +4,10 @@ not."""
 import json
 
 import psycopg2
+from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 STATES = [
@@ -14,6 +16,11 @@ STATES = [
     ("needs_mapping", "Needs Mapping"),
     ("needs_review", "Needs Review"),
     ("failed", "Failed"),
+    ("resolved", "Resolved by Hand"),
+    ("ignored", "Ignored"),
+]
+RESOLUTIONS = [
+    ("fixed", "Fixed by hand"),
     ("ignored", "Ignored"),
 ]
 # An event in one of these states waits for its object's next sync.
@@ -23,7 +30,11 @@ PROBLEM_STATES = ("needs_mapping", "needs_review", "failed")
 
 class ShopifyWebhookEvent(models.Model):
     _name = "shopify.webhook.event"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Shopify Webhook Event"
+    # Users read events and act through the methods below (retry, resolve, ignore);
+    # they write nothing directly, yet log notes and own activities.
+    _mail_post_access = "read"
     _order = "received_at desc, id desc"
     _rec_name = "topic"
 
@@ -59,8 +70,36 @@ class ShopifyWebhookEvent(models.Model):
     object_kind = fields.Char(index=True)
     object_id = fields.Char(string="Shopify ID", index=True)
     object_gid = fields.Char(string="Shopify Object")
-    state = fields.Selection(STATES, required=True, default="queued", index=True)
+    state = fields.Selection(
+        STATES, required=True, default="queued", index=True, tracking=True
+    )
     error_message = fields.Text(string="Reason")
+    done_at = fields.Datetime(readonly=True, copy=False)
+    sync_seconds = fields.Float(
+        string="Event to Record (s)",
+        compute="_compute_sync_seconds",
+        store=True,
+        digits=(16, 3),
+        aggregator="avg",
+        help="Seconds from the delivery's arrival to its Odoo record being done.",
+    )
+    attempt_count = fields.Integer(
+        string="Attempts",
+        readonly=True,
+        default=0,
+        aggregator="sum",
+        help="Sync attempts of this event's object since it arrived (retries "
+        "included).",
+    )
+    attempt_ids = fields.One2many(
+        "shopify.sync.attempt",
+        compute="_compute_attempt_ids",
+        string="History",
+    )
+    resolution = fields.Selection(RESOLUTIONS, readonly=True, copy=False)
+    resolution_note = fields.Text(string="How / Why", readonly=True, copy=False)
+    resolved_by_id = fields.Many2one("res.users", string="Resolved By", readonly=True)
+    resolved_at = fields.Datetime(readonly=True, copy=False)
     res_model = fields.Char(string="Odoo Model")
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
     payload = fields.Text(help="The delivery's body, as Shopify sent it.")
@@ -93,6 +132,31 @@ class ShopifyWebhookEvent(models.Model):
     def _compute_display_name(self):
         for event in self:
             event.display_name = f"{event.topic} {event.object_id or ''}".strip()
+
+    @api.depends("received_at", "done_at")
+    def _compute_sync_seconds(self):
+        for event in self:
+            event.sync_seconds = (
+                (event.done_at - event.received_at).total_seconds()
+                if event.done_at and event.received_at
+                else False
+            )
+
+    def _compute_attempt_ids(self):
+        Attempt = self.env["shopify.sync.attempt"]
+        for event in self:
+            event.attempt_ids = (
+                Attempt.search(
+                    [
+                        ("shop_id", "=", event.shop_id.id),
+                        ("object_kind", "=", event.object_kind),
+                        ("object_id", "=", event.object_id),
+                    ],
+                    limit=100,
+                )
+                if event.object_kind
+                else Attempt
+            )
 
     @api.depends("payload")
     def _compute_payload_pretty(self):
@@ -269,16 +333,120 @@ class ShopifyWebhookEvent(models.Model):
 
     def _shopify_set_outcome(self, state: str, message: str | None = None, record=None):
         vals = {"state": state, "error_message": message or False}
+        if state == "done":
+            vals["done_at"] = fields.Datetime.now()
         if record is not None:
             vals |= {"res_model": record._name, "res_id": record.id}
         self.write(vals)
 
-    # -- operator actions --
+    # -- operator actions (users write nothing directly: these methods do, as sudo) --
 
-    def action_retry(self):
-        """Queue the sync of these events' objects again (once per object)."""
-        self.filtered(lambda e: e.state in PROBLEM_STATES)._shopify_requeue()
-        return True
+    def _shopify_check_operator(self):
+        """Only Shopify users act on events, and only on those they can read."""
+        if not self.env.user.has_group("shopify_webhook_sync.group_shopify_user"):
+            raise AccessError(
+                self.env._("Only Shopify users can retry, resolve or ignore events.")
+            )
+        self.check_access("read")
+
+    def action_retry(self, reason: str | None = None):
+        """Queue the sync of these events' objects again (once per object); the
+        operator and the reason go into each event's chatter. Returns a notification
+        saying what was re-queued and what was skipped, and why."""
+        self._shopify_check_operator()
+        retried = self.filtered(lambda e: e.state in PROBLEM_STATES and e.object_kind)
+        retried.sudo()._shopify_requeue()
+        retried._shopify_log_action(self.env._("Retry requested"), reason)
+        return self._shopify_notify(
+            self.env._("%(count)s re-queued", count=len(retried)), self - retried
+        )
+
+    def action_resolve(self, note: str | None = None):
+        """The operator fixed the Odoo side by hand: the event is closed as a manual
+        correction (who, when, how)."""
+        return self._shopify_close(
+            "resolved",
+            "fixed",
+            note or self.env._("Fixed the Odoo record by hand."),
+            self.env._("Resolved by hand"),
+        )
+
+    def action_ignore(self, reason: str):
+        """Nothing to do for this event, for ``reason`` (required)."""
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why these events are ignored."))
+        return self._shopify_close("ignored", "ignored", reason, self.env._("Ignored"))
+
+    def action_open_close_wizard(self):
+        """The Resolve / Ignore dialog for these events (``default_action`` in the
+        context says which)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Close events"),
+            "res_model": "shopify.event.close.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_event_ids": self.ids,
+                "default_action": self.env.context.get("default_action", "resolve"),
+            },
+        }
+
+    def _shopify_close(self, state, resolution, note, title):
+        self._shopify_check_operator()
+        closed = self.filtered(lambda e: e.state in PROBLEM_STATES)
+        closed.sudo().write(
+            {
+                "state": state,
+                "resolution": resolution,
+                "resolution_note": note,
+                "resolved_by_id": self.env.uid,
+                "resolved_at": fields.Datetime.now(),
+            }
+        )
+        closed._shopify_log_action(title, note)
+        return self._shopify_notify(
+            self.env._("%(count)s closed", count=len(closed)), self - closed
+        )
+
+    def _shopify_log_action(self, title: str, reason: str | None):
+        for event in self.sudo():
+            event.message_post(
+                body=Markup("<p><b>%s</b></p><p>%s</p>")
+                % (title, reason or self.env._("(no reason given)")),
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _shopify_notify(self, done_text: str, skipped):
+        """A notification "N re-queued, M skipped because …", then the view reloads."""
+        message = done_text
+        if skipped:
+            states = dict(self._fields["state"]._description_selection(self.env))
+            by_state = {}
+            for event in skipped:
+                label = (
+                    states[event.state]
+                    if event.object_kind or event.state != "ignored"
+                    else self.env._("unsupported topic")
+                )
+                by_state[label] = by_state.get(label, 0) + 1
+            message += self.env._(
+                ", %(count)s skipped because they wait for no fix: %(states)s",
+                count=len(skipped),
+                states=", ".join(f"{n} {label}" for label, n in by_state.items()),
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if skipped else "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _cron_requeue_stalled(self, minutes: int = 5):
@@ -323,7 +491,12 @@ class ShopifyWebhookEvent(models.Model):
             if key not in jobs:
                 jobs[key] = event.shop_id.sudo()._shopify_enqueue_sync(*key[1:])
             event.write(
-                {"state": "queued", "error_message": False, "job_uuid": jobs[key].uuid}
+                {
+                    "state": "queued",
+                    "error_message": False,
+                    "job_uuid": jobs[key].uuid,
+                    "done_at": False,
+                }
             )
 
     def action_open_record(self):

@@ -1,0 +1,1 @@
+from . import shopify_event_close_wizard
