@@ -27,6 +27,7 @@
         "views/shopify_mapping_views.xml",
         "views/res_config_settings_views.xml",
         "views/shopify_dashboard_views.xml",
+        "views/shopify_event_overview_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -404,3 +404,114 @@ def test_rehearsal_through_the_public_url_reports_three_outcomes(odoo, fake):
     assert not event["res_id"] and not event["job_uuid"], "no business record"
     assert odoo.rpc("sale.order", "search_count", []) == orders_before
     assert fake.requests == [], "Shopify is not asked anything"
+
+
+METRICS_DOMAIN = "metrics-store.myshopify.com"
+
+
+def percentile(values, q):
+    """PostgreSQL's percentile_cont: linear interpolation between the closest ranks."""
+    values = sorted(values)
+    position = q * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def test_a_scripted_day_gives_the_six_figures(odoo, fake):
+    """One day on its own shop: an order retried after a 503, three plain orders, one
+    failed for good, one waiting for review then fixed by hand, two duplicate
+    deliveries. The Metrics figures count exactly that, and each opens its list."""
+    shop_id = setup_example_shop(odoo.rpc, fake, METRICS_DOMAIN, SECRET)
+
+    def deliver(body, **headers):
+        response = odoo.deliver(body, SECRET, METRICS_DOMAIN, **headers)
+        assert response.status_code == 200
+
+    def state_of(order_id, state):
+        found = events(odoo, order_id)
+        return found if found and found[0]["state"] == state else None
+
+    retried_id, body = new_order(fake)
+    fake.fail_next("503")
+    deliver(body)
+    odoo.wait_for(lambda: state_of(retried_id, "done"), timeout=90)
+    plain = []
+    for _n in range(3):
+        order_id, body = new_order(fake)
+        deliver(body, Webhook_Id=f"metrics-{order_id}")
+        plain.append((order_id, body))
+    for order_id, _body in plain:
+        odoo.wait_for(lambda order_id=order_id: state_of(order_id, "done"))
+    failed_id, body = new_order(fake)
+    fake.fail_next("graphql_error", message="Access denied for lineItems field.")
+    deliver(body)
+    odoo.wait_for(lambda: state_of(failed_id, "failed"))
+    review_id, body = new_order(fake)
+    fake.objects[f"gid://shopify/Order/{review_id}"]["currentTotalPriceSet"][
+        "shopMoney"
+    ]["amount"] = "420.00"
+    deliver(body)
+    [review] = odoo.wait_for(lambda: state_of(review_id, "needs_review"))
+    odoo.rpc("shopify.webhook.event", "action_resolve", [review["id"]], "Fixed SO")
+    first_id, first_body = plain[0]
+    for _n in range(2):
+        deliver(first_body, Webhook_Id=f"metrics-{first_id}")
+
+    done = odoo.rpc(
+        "shopify.webhook.event",
+        "search_read",
+        [("shop_id", "=", shop_id), ("state", "=", "done")],
+        fields=["sync_seconds", "attempt_count"],
+    )
+    seconds = [event["sync_seconds"] for event in done]
+    expected = {
+        "received": 6,
+        "completed": 4,
+        "failed": 1,
+        "retried": 1,
+        "corrected": 1,
+        "duplicates": 2,
+    }
+    rows = odoo.rpc(
+        "shopify.event.overview",
+        "search_read",
+        [("shop_id", "=", shop_id), ("period", "in", ["7d", "30d"])],
+        fields=[*expected, "topic", "period", "p50", "p95"],
+    )
+    assert {row["period"] for row in rows} == {"7d", "30d"}
+    for row in rows:
+        assert row["topic"] == "orders/create"
+        assert {key: row[key] for key in expected} == expected
+        assert abs(row["p50"] - percentile(seconds, 0.5)) < 1e-3
+        assert abs(row["p95"] - percentile(seconds, 0.95)) < 1e-3
+        for figure, count in expected.items():
+            action = odoo.rpc(
+                "shopify.event.overview",
+                "action_open_figure",
+                [row["id"]],
+                context={"figure": figure},
+            )
+            opened = odoo.rpc(action["res_model"], "search_count", action["domain"])
+            assert opened == count, figure
+    [retried] = events(odoo, retried_id, fields=["attempt_count"])
+    assert retried["attempt_count"] == 2
+    attempts = odoo.rpc(
+        "shopify.sync.attempt",
+        "search_read",
+        [("object_id", "=", retried_id)],
+        fields=["outcome", "error_kind"],
+        order="id",
+    )
+    assert [(a["outcome"], a["error_kind"]) for a in attempts] == [
+        ("retry", "transient"),
+        ("done", False),
+    ]
+    [failed] = odoo.rpc(
+        "shopify.sync.attempt",
+        "search_read",
+        [("object_id", "=", failed_id)],
+        fields=["outcome", "error_kind", "message"],
+    )
+    assert (failed["outcome"], failed["error_kind"]) == ("failed", "error")
+    assert "Access denied" in failed["message"]
