@@ -334,6 +334,10 @@ class ShopifyShop(models.Model):
             self._shopify_note_credentials_error(str(exc))
             message = self._shopify_credentials_message(exc)
             events._shopify_set_outcome("failed", message)
+            Attempt._shopify_log(
+                self, kind, shopify_id, events, "failed",
+                started=started, error_kind="credentials", message=message,
+            )  # fmt: skip
             return message
         except psycopg2.errors.UniqueViolation as exc:
             # Two jobs created the same record at once (a new customer, a new tag...):

@@ -25,6 +25,7 @@ OUTCOMES = [
 ERROR_KINDS = [
     ("transient", "Shopify unavailable or throttled"),
     ("concurrency", "Concurrent change"),
+    ("credentials", "Credentials refused"),
     ("mapping", "Missing mapping"),
     ("review", "Needs a person"),
     ("business", "Refused"),
