@@ -124,6 +124,23 @@ class ShopifyShop(models.Model):
         default=lambda self: self.env.user,
         help="Gets a To Do activity when a customer asks Shopify for their data.",
     )
+    # -- who fixes what goes wrong (an activity per object that waits for a person)
+    owner_orders_id = fields.Many2one(
+        "res.users",
+        string="Orders Owner",
+        default=lambda self: self.env.user,
+        help="Gets an activity for each order that fails or waits for a mapping or a "
+        "review; it is closed when the order syncs.",
+    )
+    owner_refunds_id = fields.Many2one(
+        "res.users", string="Refunds Owner", default=lambda self: self.env.user
+    )
+    owner_customers_id = fields.Many2one(
+        "res.users", string="Customers Owner", default=lambda self: self.env.user
+    )
+    owner_products_id = fields.Many2one(
+        "res.users", string="Products Owner", default=lambda self: self.env.user
+    )
     connection_state = fields.Selection(
         [("connected", "Connected"), ("disconnected", "Disconnected")],
         required=True,
@@ -306,7 +323,7 @@ class ShopifyShop(models.Model):
         """
         self.ensure_one()
         self._shopify_lock(kind, shopify_id)
-        started = time.monotonic()
+        timing = {"started": time.monotonic(), "started_at": fields.Datetime.now()}
         events = self.env["shopify.webhook.event"]._shopify_open_events(
             self, kind, shopify_id
         )
@@ -319,14 +336,14 @@ class ShopifyShop(models.Model):
             events._shopify_set_outcome(blocked.state, str(blocked))
             Attempt._shopify_log(
                 self, kind, shopify_id, events, blocked.state,
-                started=started, error_kind=BLOCKED_KINDS.get(blocked.state),
+                **timing, error_kind=BLOCKED_KINDS.get(blocked.state),
                 message=str(blocked),
             )  # fmt: skip
             return str(blocked)
         except ShopifyTransientError as exc:
             Attempt._shopify_log_apart(
                 self, kind, shopify_id, "retry",
-                started=started, error_kind="transient", message=str(exc),
+                **timing, error_kind="transient", message=str(exc),
             )  # fmt: skip
             raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
         except (ShopifyCredentialsError, ShopifyUnauthorizedError) as exc:
@@ -336,7 +353,7 @@ class ShopifyShop(models.Model):
             events._shopify_set_outcome("failed", message)
             Attempt._shopify_log(
                 self, kind, shopify_id, events, "failed",
-                started=started, error_kind="credentials", message=message,
+                **timing, error_kind="credentials", message=message,
             )  # fmt: skip
             return message
         except psycopg2.errors.UniqueViolation as exc:
@@ -348,11 +365,11 @@ class ShopifyShop(models.Model):
             )
             Attempt._shopify_log_apart(
                 self, kind, shopify_id, "retry",
-                started=started, error_kind="concurrency", message=message,
+                **timing, error_kind="concurrency", message=message,
             )  # fmt: skip
             raise RetryableJobError(message, seconds=(2, 10)) from exc
         events._shopify_set_outcome("done", record=record)
-        Attempt._shopify_log(self, kind, shopify_id, events, "done", started=started)
+        Attempt._shopify_log(self, kind, shopify_id, events, "done", **timing)
         return f"{record._name},{record.id}" if record else "nothing to do"
 
     def _shopify_check_connected(self, kind: str):
@@ -408,6 +425,13 @@ class ShopifyShop(models.Model):
             error_kind="error", message=message,
         )  # fmt: skip
 
+    def _shopify_owner(self, kind: str):
+        """The user who fixes this kind of object's problems (privacy requests: the
+        privacy responsible)."""
+        self.ensure_one()
+        field = OWNER_FIELDS.get(kind, "responsible_user_id")
+        return self[field]
+
     def _shopify_gid(self, kind: str, shopify_id: str) -> str | None:
         # A privacy data request is no Admin API object: it has no global id.
         return to_gid(kind, shopify_id) if kind in GID_TYPES else None
@@ -426,6 +450,14 @@ def _import_keeping_changes(handler, shop, shopify_id: str):
             blocked = exc
     raise blocked
 
+
+# object kind -> the shop's field naming who owns its problems (else privacy's)
+OWNER_FIELDS = {
+    "order": "owner_orders_id",
+    "refund": "owner_refunds_id",
+    "customer": "owner_customers_id",
+    "product": "owner_products_id",
+}
 
 # object kind -> model whose _shopify_import(shop, shopify_id) syncs it
 SYNC_MODELS = {

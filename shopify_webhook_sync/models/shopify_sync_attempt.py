@@ -67,20 +67,22 @@ class ShopifySyncAttempt(models.Model):
     def _shopify_log(self, shop, kind, shopify_id, events, outcome, **values):
         """Record one attempt and count it on the object's open ``events``.
 
-        ``values``: ``started`` (time.monotonic() at the start) or ``started_at``,
-        ``error_kind``, ``message``."""
+        ``values``: ``started_at`` (when the attempt began), ``started``
+        (time.monotonic() then, for the duration), ``error_kind``, ``message``."""
         started = values.pop("started", None)
         now = fields.Datetime.now()
-        duration = time.monotonic() - started if started is not None else None
-        if duration is None and values.get("started_at"):
-            duration = (now - values["started_at"]).total_seconds()
+        started_at = values.pop("started_at", None) or now
+        duration = (
+            time.monotonic() - started
+            if started is not None
+            else (now - started_at).total_seconds()
+        )
         attempt = self.sudo().create(
             {
                 "shop_id": shop.id,
                 "object_kind": kind,
                 "object_id": shopify_id,
-                "started_at": values.pop("started_at", None)
-                or fields.Datetime.subtract(now, seconds=duration or 0),
+                "started_at": started_at,
                 "duration": duration,
                 "outcome": outcome,
                 "job_uuid": self.env.context.get("job_uuid")
