@@ -17,6 +17,7 @@
         "data/shopify_stock_job_data.xml",
         "data/ir_cron_data.xml",
         "data/decimal_precision_data.xml",
+        "data/mail_activity_data.xml",
         "views/shopify_webhook_event_views.xml",
         "views/shopify_event_close_wizard_views.xml",
         "views/shopify_shop_views.xml",

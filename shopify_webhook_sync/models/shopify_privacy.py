@@ -110,7 +110,14 @@ class ShopifyPrivacyRequest(models.AbstractModel):
 
     @api.model
     def _shopify_purge_payloads(self, events):
-        events.write({"payload": False})
+        events.write(
+            {
+                "payload": False,
+                "object_name": False,
+                "customer_email": False,
+                "object_skus": False,
+            }
+        )
 
 
 class ShopifyPrivacyDataRequest(models.AbstractModel):
@@ -286,6 +293,15 @@ class ShopifyPrivacyShopRedact(models.AbstractModel):
                 )
             )
             Model.invalidate_model(["payload"])
+        # What was read from the payloads to name the events is personal data too.
+        self.env.cr.execute(
+            "UPDATE shopify_webhook_event SET object_name = NULL, "
+            "customer_email = NULL, object_skus = NULL WHERE shop_id = %s",
+            [shop.id],
+        )
+        self.env["shopify.webhook.event"].invalidate_model(
+            ["object_name", "customer_email", "object_skus"]
+        )
         return shop
 
 

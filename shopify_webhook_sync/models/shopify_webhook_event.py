@@ -10,6 +10,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..lib.describe import describe
+
 STATES = [
     ("queued", "Queued"),
     ("done", "Done"),
@@ -37,6 +39,8 @@ class ShopifyWebhookEvent(models.Model):
     _mail_post_access = "read"
     _order = "received_at desc, id desc"
     _rec_name = "topic"
+    # "#1004", a SKU or a customer's email finds the event
+    _rec_names_search = ["object_name", "customer_email", "object_skus", "object_id"]
 
     shop_id = fields.Many2one(
         "shopify.shop", required=True, ondelete="cascade", index=True
@@ -70,6 +74,18 @@ class ShopifyWebhookEvent(models.Model):
     object_kind = fields.Char(index=True)
     object_id = fields.Char(string="Shopify ID", index=True)
     object_gid = fields.Char(string="Shopify Object")
+    object_name = fields.Char(
+        string="Shopify Record",
+        help="The order's name, the customer, the product's title: read from the "
+        "delivery when it arrived.",
+    )
+    customer_email = fields.Char()
+    object_skus = fields.Char(string="SKUs")
+    record_name = fields.Char(
+        string="Odoo Record",
+        compute="_compute_record_name",
+        compute_sudo=True,
+    )
     state = fields.Selection(
         STATES, required=True, default="queued", index=True, tracking=True
     )
@@ -128,10 +144,22 @@ class ShopifyWebhookEvent(models.Model):
         ),
     ]
 
-    @api.depends("topic", "object_id")
+    @api.depends("topic", "object_id", "object_name")
     def _compute_display_name(self):
         for event in self:
-            event.display_name = f"{event.topic} {event.object_id or ''}".strip()
+            event.display_name = (
+                event.object_name or f"{event.topic} {event.object_id or ''}".strip()
+            )
+
+    @api.depends("res_model", "res_id")
+    def _compute_record_name(self):
+        for event in self:
+            record = (
+                event.res_model in self.env
+                and event.res_id
+                and self.env[event.res_model].browse(event.res_id).exists()
+            )
+            event.record_name = record.display_name if record else False
 
     @api.depends("received_at", "done_at")
     def _compute_sync_seconds(self):
@@ -225,6 +253,7 @@ class ShopifyWebhookEvent(models.Model):
         Returns the outcome: "queued", "ignored" or "duplicate".
         """
         kind, shopify_id = obj or (None, None)
+        described = describe(kind, payload)
         vals = {
             "shop_id": shop.id,
             "topic": headers["topic"],
@@ -237,6 +266,9 @@ class ShopifyWebhookEvent(models.Model):
             "object_gid": shop._shopify_gid(kind, shopify_id) if obj else None,
             "state": "queued" if obj else "ignored",
             "payload": body.decode("utf-8", "replace"),
+            "object_name": described.name,
+            "customer_email": described.email,
+            "object_skus": described.skus,
         }
         job_row = shop._shopify_sync_job_row(kind, shopify_id) if obj else None
         event, duplicate_of = self._shopify_insert(vals, job_row and job_row[1])
@@ -338,6 +370,46 @@ class ShopifyWebhookEvent(models.Model):
         if record is not None:
             vals |= {"res_model": record._name, "res_id": record.id}
         self.write(vals)
+        if state in PROBLEM_STATES:
+            self._shopify_schedule_owner(message)
+        else:
+            self._shopify_close_activities(message or self.env._("Synced"))
+
+    def _shopify_schedule_owner(self, message: str | None):
+        """One activity per object for its owner, however many retries and deliveries
+        it takes: none is added while one of the object's events holds one."""
+        events = self.sudo()
+        if not events or events.activity_ids.filtered(
+            lambda a: a.activity_type_id == self._shopify_activity_type()
+        ):
+            return
+        event = events[:1]
+        owner = event.shop_id._shopify_owner(event.object_kind)
+        if not owner:
+            return
+        event.activity_schedule(
+            act_type_xmlid="shopify_webhook_sync.mail_activity_type_shopify_problem",
+            summary=self.env._(
+                "%(object)s: %(state)s",
+                object=event.display_name,
+                state=dict(STATES)[event.state],
+            ),
+            note=message,
+            user_id=owner.id,
+        )
+
+    def _shopify_close_activities(self, feedback: str):
+        activities = self.sudo().activity_ids.filtered(
+            lambda a: a.activity_type_id == self._shopify_activity_type()
+        )
+        if activities:
+            activities.action_feedback(feedback=feedback)
+
+    def _shopify_activity_type(self):
+        return self.env.ref(
+            "shopify_webhook_sync.mail_activity_type_shopify_problem",
+            raise_if_not_found=False,
+        )
 
     # -- operator actions (users write nothing directly: these methods do, as sudo) --
 
@@ -405,6 +477,7 @@ class ShopifyWebhookEvent(models.Model):
             }
         )
         closed._shopify_log_action(title, note)
+        closed._shopify_close_activities(f"{title}: {note}")
         return self._shopify_notify(
             self.env._("%(count)s closed", count=len(closed)), self - closed
         )

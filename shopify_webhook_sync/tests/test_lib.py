@@ -4,6 +4,7 @@ a real HTTP server that fails the way Shopify does."""
 import unittest
 
 from ..lib.client import ShopifyClient, ShopifyPermanentError, ShopifyTransientError
+from ..lib.describe import Described, describe
 from ..lib.queries import ORDER
 from ..lib.webhook import object_of, sign, verify
 from .common import ORDER_GID, ORDER_ID, fixture
@@ -113,3 +114,31 @@ class TestClient(unittest.TestCase):
         self.assertEqual(
             len(self.fake.requests), sent, "nothing is sent with an empty bucket"
         )
+
+
+class TestDescribe(unittest.TestCase):
+    """Events are named by their Shopify object, read from the payload."""
+
+    def test_each_kind_is_named_in_the_merchants_words(self):
+        cases = [
+            ("orders/create", "order", "Order #9999 (John Smith)", "jon@example.com"),
+            ("customers/create", "customer", "Bob Biller <bob@biller.com>", None),
+            ("products/create", "product", "Example T-Shirt", None),
+            ("customers/redact", "customer_redact", "Redact customer: john@", None),
+            ("customers/data_request", "customer_data_request", "Data request", None),
+        ]
+        for topic, kind, name, email in cases:
+            with self.subTest(topic=topic):
+                described = describe(
+                    kind, fixture(f"webhooks/{topic.replace('/', '__')}.json")
+                )
+                self.assertTrue(described.name.startswith(name), described.name)
+                if email:
+                    self.assertEqual(described.email, email)
+
+    def test_order_skus_and_nothing_guessed_from_a_bare_payload(self):
+        order = describe("order", fixture("webhooks/orders__create.json"))
+        self.assertEqual(order.skus.split()[:2], ["SKU2006-001", "LENS-PROTECT-2YR"])
+        self.assertEqual(describe("order", {"id": 1}), Described())
+        self.assertEqual(describe(None, {"title": "x"}), Described())
+        self.assertIsNone(describe("customer", {"email": False}).email)

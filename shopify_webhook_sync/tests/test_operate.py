@@ -178,3 +178,61 @@ class TestOperate(ShopifyCase):
         )
         self.assertIn("AccessError", error["name"])
         self.assertEqual(event.state, "needs_review")
+
+    def test_an_event_is_named_by_its_shopify_object_and_found_by_it(self):
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        event = self.events()
+        self.assertEqual(event.display_name, "Order #9999 (John Smith)")
+        self.assertEqual(event.record_name, self.sale_orders().name)
+        self.as_operator()
+        for query in ("#9999", "LENS-PROTECT-2YR", "jon@example.com"):
+            with self.subTest(query=query):
+                found = self.call_kw(event._name, "name_search", [query])
+                self.assertEqual([row[0] for row in found], event.ids)
+
+    def test_one_activity_per_object_for_its_owner_closed_when_it_syncs(self):
+        self.shop.owner_orders_id = self.operator
+        self.products[1].default_code = "RENAMED"
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        self.assertEqual(self.events().state, "needs_mapping")
+        # Another delivery of the order and a retry: still one activity.
+        self.assertEqual(self.deliver("orders/updated").status_code, 200)
+        self.run_jobs()
+        self.events().action_retry()
+        self.run_jobs()
+        events = self.events()
+        self.assertEqual(set(events.mapped("state")), {"needs_mapping"})
+        activity = events.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.operator)
+        self.assertIn("#9999", activity.summary)
+        self.assertIn("LENS-PROTECT-2YR", str(activity.note))
+        # "My Problems", as the owner.
+        self.as_operator()
+        mine = self.call_kw(
+            events._name, "search", [[("activity_user_id", "=", self.operator.id)]]
+        )
+        self.assertEqual(mine, activity.res_id and [activity.res_id])
+        # Fixed: the order syncs and the activity is done by itself.
+        self.products[1].default_code = "LENS-PROTECT-2YR"
+        events.action_retry()
+        self.run_jobs()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertFalse(events.activity_ids)
+        self.assertTrue(activity.exists() and not activity.active, "kept as done")
+
+    def test_no_owner_no_activity_and_a_person_closing_closes_it(self):
+        event = self.needs_review()
+        [activity] = event.activity_ids
+        self.assertEqual(activity.user_id, self.shop.owner_orders_id)
+        event.action_resolve("Adjusted the order by hand")
+        self.assertFalse(event.activity_ids)
+        self.shop.owner_orders_id = False
+        self.order()["currentTotalPriceSet"] = money("421.00")
+        self.order()["updatedAt"] = "2030-01-01T00:00:00Z"
+        self.assertEqual(self.deliver("orders/updated").status_code, 200)
+        self.run_jobs()
+        self.assertEqual(self.events().mapped("state"), ["needs_review", "resolved"])
+        self.assertFalse(self.events().activity_ids)
