@@ -29,6 +29,39 @@ class SaleOrder(models.Model):
                 f"/orders/{binding.shopify_id}"
             )
 
+    shopify_event_count = fields.Integer(
+        string="Shopify Events",
+        compute="_compute_shopify_event_count",
+        groups="shopify_webhook_sync.group_shopify_user",
+    )
+
+    def _shopify_events_domain(self):
+        bindings = self.sudo().shopify_binding_ids
+        return [
+            ("shop_id", "in", bindings.shop_id.ids),
+            ("object_kind", "=", "order"),
+            ("object_id", "in", bindings.mapped("shopify_id")),
+        ]
+
+    def _compute_shopify_event_count(self):
+        Event = self.env["shopify.webhook.event"]
+        for order in self:
+            order.shopify_event_count = (
+                Event.search_count(order._shopify_events_domain())
+                if order.sudo().shopify_binding_ids
+                else 0
+            )
+
+    def action_open_shopify_events(self):
+        """The Shopify deliveries about this order, and what became of them."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_webhook_event"
+        )
+        action["domain"] = self._shopify_events_domain()
+        action["context"] = {}
+        return action
+
 
 # Decimals of an order line's discount: enough for the original unit price and the
 # discount to give Shopify's discounted line total to the cent on any line up to
@@ -108,3 +141,57 @@ class ResConfigSettings(models.TransientModel):
     shopify_fee_product_id = fields.Many2one(
         related="shopify_shop_id.fee_product_id", readonly=False, groups=MANAGER
     )
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    shopify_event_count = fields.Integer(
+        string="Shopify Events",
+        compute="_compute_shopify_event_count",
+        groups="shopify_webhook_sync.group_shopify_user",
+    )
+
+    def _shopify_events_domain(self):
+        """The customer's own deliveries and those of its orders."""
+        partners = self.with_context(active_test=False).search(
+            [("id", "child_of", self.ids)]
+        )
+        customers = (
+            self.env["shopify.customer.binding"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", partners.ids)])
+        )
+        orders = (
+            self.env["shopify.order.binding"]
+            .sudo()
+            .search([("sale_order_id.partner_id", "in", partners.ids)])
+        )
+        return [
+            "|",
+            "&",
+            ("object_kind", "=", "customer"),
+            ("object_id", "in", customers.mapped("shopify_id")),
+            "&",
+            ("object_kind", "=", "order"),
+            ("object_id", "in", orders.mapped("shopify_id")),
+        ]
+
+    def _compute_shopify_event_count(self):
+        Event = self.env["shopify.webhook.event"]
+        for partner in self:
+            partner.shopify_event_count = (
+                Event.search_count(partner._shopify_events_domain())
+                if partner.id
+                else 0
+            )
+
+    def action_open_shopify_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_webhook_event"
+        )
+        action["domain"] = self._shopify_events_domain()
+        action["context"] = {}
+        return action

@@ -88,12 +88,14 @@ class ShopifyOrderBinding(models.Model):
         with one reason listing them all: nothing is guessed, nothing partial is
         written."""
         missing = []
+        needs = []  # the same, structured for the buttons that fix it
         values = {}
         for line in lines:
             product, problem = self._shopify_product(shop, line, order)
-            taxes = self._shopify_line_taxes(shop, order, line, missing)
+            taxes = self._shopify_line_taxes(shop, order, line, missing, needs)
             if problem:
                 missing.append(problem)
+                needs.append(self._shopify_product_need(shop, line))
                 continue
             values[line["id"]] = _line_vals(
                 line, product, taxes, order.get("taxesIncluded")
@@ -102,9 +104,16 @@ class ShopifyOrderBinding(models.Model):
             product = self.env["shopify.shipping.mapping"]._shopify_product(
                 shop, shipping
             )
-            taxes = self._shopify_line_taxes(shop, order, shipping, missing)
+            taxes = self._shopify_line_taxes(shop, order, shipping, missing, needs)
             if not product:
                 missing.append(self._shopify_missing_shipping(shipping))
+                needs.append(
+                    {
+                        "kind": "shipping",
+                        "title": shipping.get("title"),
+                        "code": shipping.get("code"),
+                    }
+                )
                 continue
             values[shipping["id"]] = _shipping_vals(shipping, product, taxes)
         values.update(self._shopify_duty_and_fee_vals(shop, order, missing))
@@ -122,8 +131,31 @@ class ShopifyOrderBinding(models.Model):
                         *missing,
                     ]
                 ),
+                needs=needs,
             )
         return values, pricelist
+
+    @api.model
+    def _shopify_product_need(self, shop, line: dict) -> dict:
+        """What a line without a product needs: a product with its SKU (or the variant
+        mapped by hand), unless several products share it."""
+        variant = line.get("variant") or {}
+        sku = (variant.get("sku") or line.get("sku") or "").strip()
+        barcode = (variant.get("barcode") or "").strip()
+        Product = self.env["product.product"].with_company(shop.company_id)
+        company = ("company_id", "in", (False, shop.company_id.id))
+        ambiguous = any(
+            value and Product.search_count([(field, "=", value), company], limit=2) > 1
+            for field, value in (("default_code", sku), ("barcode", barcode))
+        )
+        return {
+            "kind": "ambiguous" if ambiguous else "product" if sku else "variant",
+            "sku": sku or None,
+            "barcode": barcode or None,
+            "name": line.get("name"),
+            "variant": variant.get("id"),
+            "price": _money(line.get("originalUnitPriceSet")),
+        }
 
     @api.model
     def _shopify_product(self, shop, line: dict, order: dict | None = None):
@@ -220,7 +252,9 @@ class ShopifyOrderBinding(models.Model):
         )
 
     @api.model
-    def _shopify_line_taxes(self, shop, order: dict, line: dict, missing: list):
+    def _shopify_line_taxes(
+        self, shop, order: dict, line: dict, missing: list, needs: list
+    ):
         taxes, unmapped = self.env["shopify.tax.mapping"]._shopify_taxes(
             shop, line.get("taxLines") or [], order.get("taxesIncluded")
         )
@@ -245,6 +279,9 @@ class ShopifyOrderBinding(models.Model):
                 problem += self.env._(
                     "no tax mapping. Add it in Shopify > Configuration > Tax Mappings."
                 )
+                need = {"kind": "tax", "title": title, "rate": float(rate or 0)}
+                if need not in needs:
+                    needs.append(need)
             if problem not in missing:
                 missing.append(problem)
         return taxes

@@ -111,6 +111,10 @@ class ShopifyProductBinding(models.Model):
                 "needs_mapping",
                 binding_model._shopify_mapping_message(product, missing),
                 keep_changes=True,
+                needs=[
+                    {"kind": "variant", "variant": b.shopify_id, "sku": b.sku}
+                    for b in missing
+                ],
             )
         return bindings.product_id[:1]
 

@@ -137,6 +137,10 @@ class ShopifyRefundBinding(models.Model):
                     order=refund["order"]["name"],
                     gateways=", ".join(sorted(set(missing))),
                 ),
+                needs=[
+                    {"kind": "gateway", "gateway": gateway}
+                    for gateway in sorted(set(missing))
+                ],
             )
         return journals
 

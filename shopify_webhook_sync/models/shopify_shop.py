@@ -37,12 +37,21 @@ class SyncBlocked(Exception):
     ``state`` and ``message`` says what to fix (e.g. a missing product mapping).
 
     ``keep_changes``: what the import wrote before stopping is kept (e.g. the product
-    variants it bound, so that an operator can map those still missing a product)."""
+    variants it bound, so that an operator can map those still missing a product).
+    ``needs``: what is missing, structured for the buttons that fix it: dicts with a
+    ``kind`` (product, variant, tax, shipping, gateway) and the values Shopify sent."""
 
-    def __init__(self, state: str, message: str, keep_changes: bool = False):
+    def __init__(
+        self,
+        state: str,
+        message: str,
+        keep_changes: bool = False,
+        needs: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.state = state
         self.keep_changes = keep_changes
+        self.needs = needs or []
 
 
 class ShopifyShop(models.Model):
@@ -333,7 +342,9 @@ class ShopifyShop(models.Model):
             self._shopify_check_connected(kind)
             record = _import_keeping_changes(handler, self, shopify_id)
         except SyncBlocked as blocked:
-            events._shopify_set_outcome(blocked.state, str(blocked))
+            events._shopify_set_outcome(
+                blocked.state, str(blocked), needs=blocked.needs
+            )
             Attempt._shopify_log(
                 self, kind, shopify_id, events, blocked.state,
                 **timing, error_kind=BLOCKED_KINDS.get(blocked.state),

@@ -11,6 +11,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..lib.describe import describe
+from ..lib.webhook import gid_id
 
 STATES = [
     ("queued", "Queued"),
@@ -90,6 +91,29 @@ class ShopifyWebhookEvent(models.Model):
         STATES, required=True, default="queued", index=True, tracking=True
     )
     error_message = fields.Text(string="Reason")
+    missing_data = fields.Json(
+        readonly=True,
+        copy=False,
+        help="What the sync waits for, as Shopify sent it: [{kind, values}].",
+    )
+    fix_sku = fields.Char(
+        string="Missing SKU", compute="_compute_fix", compute_sudo=True
+    )
+    fix_variant_id = fields.Many2one(
+        "shopify.product.binding",
+        string="Variant to Map",
+        compute="_compute_fix",
+        compute_sudo=True,
+    )
+    fix_tax = fields.Char(
+        string="Missing Tax Mapping", compute="_compute_fix", compute_sudo=True
+    )
+    fix_shipping = fields.Char(
+        string="Missing Shipping Mapping", compute="_compute_fix", compute_sudo=True
+    )
+    fix_gateway = fields.Char(
+        string="Missing Gateway Mapping", compute="_compute_fix", compute_sudo=True
+    )
     done_at = fields.Datetime(readonly=True, copy=False)
     sync_seconds = fields.Float(
         string="Event to Record (s)",
@@ -185,6 +209,109 @@ class ShopifyWebhookEvent(models.Model):
                 if event.object_kind
                 else Attempt
             )
+
+    @api.depends("missing_data", "state")
+    def _compute_fix(self):
+        """The first missing thing of each kind, for the reason's buttons."""
+        for event in self:
+            needs = event.state == "needs_mapping" and event.missing_data or []
+            first = {}
+            for need in needs:
+                first.setdefault(need.get("kind"), need)
+            product = first.get("product") or {}
+            variant = first.get("variant") or product or first.get("ambiguous") or {}
+            tax = first.get("tax") or {}
+            event.fix_sku = product.get("sku") or False
+            binding = event._shopify_variant_binding(variant.get("variant"))
+            event.fix_variant_id = binding
+            event.fix_tax = (
+                f"{tax['title']} {round(tax['rate'] * 100, 3)}%" if tax else False
+            )
+            event.fix_shipping = (first.get("shipping") or {}).get("title") or False
+            event.fix_gateway = (first.get("gateway") or {}).get("gateway") or False
+
+    def _shopify_variant_binding(self, variant):
+        Binding = self.env["shopify.product.binding"]
+        if not variant:
+            return Binding
+        return Binding.with_context(active_test=False).search(
+            [
+                ("shop_id", "=", self.shop_id.id),
+                ("shopify_id", "=", gid_id(str(variant))),
+            ],
+            limit=1,
+        )
+
+    def _shopify_need(self, kind: str) -> dict:
+        return next((n for n in self.missing_data or [] if n.get("kind") == kind), {})
+
+    # -- the reason's buttons: each opens the fix, prefilled with what Shopify sent;
+    # saving it re-queues the events that waited for it --
+
+    def _shopify_fix_action(self, model: str, context: dict):
+        self.ensure_one()
+        self._shopify_check_operator()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": model,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": context,
+        }
+
+    def action_fix_create_product(self):
+        need = self._shopify_need("product")
+        return self._shopify_fix_action(
+            "product.product",
+            {
+                "default_default_code": need.get("sku"),
+                "default_barcode": need.get("barcode") or False,
+                "default_name": need.get("name") or need.get("sku"),
+                "default_list_price": need.get("price") or 0.0,
+                "default_type": "consu",
+                "default_sale_ok": True,
+            },
+        )
+
+    def action_fix_map_variant(self):
+        """Variants to map, on this variant: pick its Odoo product there."""
+        self.ensure_one()
+        self._shopify_check_operator()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_product_binding_to_map"
+        )
+        action["domain"] = [("id", "=", self.fix_variant_id.id)]
+        action["context"] = {}
+        return action
+
+    def action_fix_tax_mapping(self):
+        need = self._shopify_need("tax")
+        return self._shopify_fix_action(
+            "shopify.tax.mapping",
+            {
+                "default_shop_id": self.shop_id.id,
+                "default_title": need.get("title"),
+                "default_rate": need.get("rate"),
+            },
+        )
+
+    def action_fix_shipping_mapping(self):
+        need = self._shopify_need("shipping")
+        return self._shopify_fix_action(
+            "shopify.shipping.mapping",
+            {"default_shop_id": self.shop_id.id, "default_name": need.get("title")},
+        )
+
+    def action_fix_gateway_mapping(self):
+        need = self._shopify_need("gateway")
+        return self._shopify_fix_action(
+            "shopify.gateway.mapping",
+            {
+                "default_shop_id": self.shop_id.id,
+                "default_gateway": need.get("gateway"),
+            },
+        )
 
     @api.depends("payload")
     def _compute_payload_pretty(self):
@@ -363,8 +490,14 @@ class ShopifyWebhookEvent(models.Model):
             ]
         )
 
-    def _shopify_set_outcome(self, state: str, message: str | None = None, record=None):
-        vals = {"state": state, "error_message": message or False}
+    def _shopify_set_outcome(
+        self, state: str, message: str | None = None, record=None, needs=None
+    ):
+        vals = {
+            "state": state,
+            "error_message": message or False,
+            "missing_data": needs or False,
+        }
         if state == "done":
             vals["done_at"] = fields.Datetime.now()
         if record is not None:
@@ -569,6 +702,7 @@ class ShopifyWebhookEvent(models.Model):
                     "error_message": False,
                     "job_uuid": jobs[key].uuid,
                     "done_at": False,
+                    "missing_data": False,
                 }
             )
 

@@ -16,3 +16,5 @@ from . import test_subscriptions
 from . import test_tours
 from . import test_fulfillment_in
 from . import test_order_lines
+from . import test_operate
+from . import test_fix

@@ -14,8 +14,9 @@ def money(amount):
     return {"shopMoney": {"amount": str(amount), "currencyCode": "USD"}}
 
 
-@tagged("post_install", "-at_install")
-class TestOperate(ShopifyCase):
+class OperatorCase(ShopifyCase):
+    """A Shopify user (not a manager) clicking through the web client's routes."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -71,6 +72,9 @@ class TestOperate(ShopifyCase):
             )
         return response.json()["error"]["data"]
 
+
+@tagged("post_install", "-at_install")
+class TestOperate(OperatorCase):
     def notes(self, event):
         return event.message_ids.filtered(lambda m: m.message_type == "comment")
 
@@ -236,3 +240,33 @@ class TestOperate(ShopifyCase):
         self.run_jobs()
         self.assertEqual(self.events().mapped("state"), ["needs_review", "resolved"])
         self.assertFalse(self.events().activity_ids)
+
+    def test_sale_order_and_customer_open_their_shopify_events(self):
+        new_test_user(
+            self.env,
+            "shopify_seller",
+            password="shopify_seller_pw",
+            groups="shopify_webhook_sync.group_shopify_user,"
+            "sales_team.group_sale_salesman_all_leads",
+        )
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        sale_order = self.sale_orders()
+        partner = self.operator.partner_id
+        other = self.env["sale.order"].create({"partner_id": partner.id})
+        self.authenticate("shopify_seller", "shopify_seller_pw")
+        [read] = self.call_kw(
+            "sale.order", "read", [sale_order.ids, ["shopify_event_count"]]
+        )
+        self.assertEqual(read["shopify_event_count"], 1)
+        for record in (sale_order, sale_order.partner_id):
+            with self.subTest(model=record._name):
+                action = self.call_button(record, "action_open_shopify_events")
+                found = self.call_kw(action["res_model"], "search", [action["domain"]])
+                self.assertEqual(found, self.events().ids)
+        # Sales > Orders > "From Shopify"
+        from_shopify = self.call_kw(
+            "sale.order", "search", [[("shopify_binding_ids", "!=", False)]]
+        )
+        self.assertIn(sale_order.id, from_shopify)
+        self.assertNotIn(other.id, from_shopify)
