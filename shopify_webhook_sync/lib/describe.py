@@ -14,9 +14,13 @@ class Described:
 
 
 def describe(kind: str | None, payload: dict) -> Described:
-    """The name, customer email and SKUs (space separated) of a delivery's object."""
+    """The name, customer email and SKUs (space separated) of a delivery's object.
+    A payload of an unexpected shape names nothing (it is only a label)."""
     describer = _DESCRIBERS.get(kind)
-    return describer(payload) if describer else Described()
+    try:
+        return describer(payload) if describer else Described()
+    except (AttributeError, TypeError, ValueError):
+        return Described()
 
 
 def _text(value, limit: int = 200) -> str | None:

@@ -142,3 +142,4 @@ class TestDescribe(unittest.TestCase):
         self.assertEqual(describe("order", {"id": 1}), Described())
         self.assertEqual(describe(None, {"title": "x"}), Described())
         self.assertIsNone(describe("customer", {"email": False}).email)
+        self.assertEqual(describe("refund", {"refund_line_items": 5}), Described())
