@@ -45,7 +45,7 @@ class TestFix(OperatorCase):
         product_id = self.save(action, {})
         product = self.env["product.product"].browse(product_id)
         self.assertEqual(product.default_code, "LENS-PROTECT-2YR")
-        self.assertIn("LENS", product.name)
+        self.assertEqual(product.name, "Lens Protection Plan (2 Year)", "as sold")
         self.assertEqual(event.state, "queued", "saving re-queued the event")
         self.run_jobs()
         self.assertEqual(event.state, "done")
