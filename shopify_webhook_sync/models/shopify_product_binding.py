@@ -250,7 +250,9 @@ class ProductProduct(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         products = super().create(vals_list)
-        if any(vals.get("default_code") or vals.get("barcode") for vals in vals_list):
+        # Read from the records: a SKU can come from a default (the event's Create
+        # the Product button), not only from the values.
+        if any(product.default_code or product.barcode for product in products):
             products._shopify_requeue_needs_mapping()
         return products
 

@@ -45,7 +45,7 @@ class OperatorCase(ShopifyCase):
 
     def call_button(self, records, method, *args, context=None):
         """What the web client sends when the operator clicks a button."""
-        return self.make_jsonrpc_request(
+        result = self.make_jsonrpc_request(
             "/web/dataset/call_button",
             {
                 "model": records._name,
@@ -54,12 +54,16 @@ class OperatorCase(ShopifyCase):
                 "kwargs": {"context": context or {}},
             },
         )
+        self.env.invalidate_all()  # the request wrote through its own environment
+        return result
 
     def call_kw(self, model, method, args, kwargs=None):
-        return self.make_jsonrpc_request(
+        result = self.make_jsonrpc_request(
             "/web/dataset/call_kw",
             {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
         )
+        self.env.invalidate_all()
+        return result
 
     def rpc_error(self, route, model, method, args):
         """The error a refused call answers with (logged by odoo.http: muted)."""
