@@ -134,3 +134,15 @@ class ShopifyEventOverview(models.Model):
         action["domain"] = scope + FIGURE_DOMAINS[figure]
         action["context"] = {}
         return action
+
+
+class ShopifyShop(models.Model):
+    _inherit = "shopify.shop"
+
+    def action_open_metrics(self):
+        """The shop's figures (Shopify > Metrics), today's first."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_event_overview"
+        )
+        action["domain"] = [("shop_id", "in", self.ids)]
+        return action

@@ -503,6 +503,10 @@ class ShopifyWebhookEvent(models.Model):
         if record is not None:
             vals |= {"res_model": record._name, "res_id": record.id}
         self.write(vals)
+        if record:  # a delivery whose payload named nothing takes its record's name
+            self.filtered(lambda e: not e.object_name).write(
+                {"object_name": _record_label(record)}
+            )
         if state in PROBLEM_STATES:
             self._shopify_schedule_owner(message)
         else:
@@ -714,6 +718,17 @@ class ShopifyWebhookEvent(models.Model):
             "res_id": self.res_id,
             "view_mode": "form",
         }
+
+
+def _record_label(record) -> str:
+    """An event's name taken from the Odoo record it became (an order edit, a
+    reconciliation: their payloads name nothing)."""
+    record = record.sudo()
+    if record._name == "sale.order":
+        return f"Order {record.client_order_ref or record.name}"
+    if record._name == "res.partner" and record.email:
+        return f"{record.name} <{record.email}>"
+    return record.display_name
 
 
 def _header_datetime(value: str | None):

@@ -199,6 +199,31 @@ class TestOperate(OperatorCase):
                 found = self.call_kw(event._name, "name_search", [query])
                 self.assertEqual([row[0] for row in found], event.ids)
 
+    def test_a_delivery_naming_nothing_takes_its_records_name(self):
+        """orders/edited carries only the order's id: once synced, the event is
+        named after the order it became."""
+        self.assertEqual(self.deliver("orders/edited").status_code, 200)
+        event = self.events()
+        self.assertFalse(event.object_name)
+        self.run_jobs()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(event.display_name, "Order #9999")
+
+    def test_the_overview_opens_the_shops_metrics(self):
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        self.as_operator()
+        action = self.call_button(self.shop, "action_open_metrics")
+        rows = self.call_kw(
+            action["res_model"],
+            "search_read",
+            [action["domain"] + [("period", "=", "today")]],
+            {"fields": ["topic", "completed", "p50"]},
+        )
+        self.assertEqual(len(rows), 1)
+        self.assertEqual((rows[0]["topic"], rows[0]["completed"]), ("orders/create", 1))
+        self.assertIsNot(rows[0]["p50"], False, "a median of one done event")
+
     def test_one_activity_per_object_for_its_owner_closed_when_it_syncs(self):
         self.shop.owner_orders_id = self.operator
         self.products[1].default_code = "RENAMED"
