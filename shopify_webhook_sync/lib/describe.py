@@ -100,6 +100,7 @@ def _product(payload: dict) -> Described:
 
 _DESCRIBERS = {
     "order": _order,
+    "order_fulfillment": _order,
     "refund": _refund,
     "customer": _customer,
     "customer_data_request": _privacy("Data request"),

@@ -465,6 +465,7 @@ def _import_keeping_changes(handler, shop, shopify_id: str):
 # object kind -> the shop's field naming who owns its problems (else privacy's)
 OWNER_FIELDS = {
     "order": "owner_orders_id",
+    "order_fulfillment": "owner_orders_id",
     "refund": "owner_refunds_id",
     "customer": "owner_customers_id",
     "product": "owner_products_id",
