@@ -253,7 +253,7 @@ class ShopifyOrderBinding(models.Model):
 
     @api.model
     def _shopify_line_taxes(
-        self, shop, order: dict, line: dict, missing: list, needs: list
+        self, shop, order: dict, line: dict, missing: list, needs: list | None = None
     ):
         taxes, unmapped = self.env["shopify.tax.mapping"]._shopify_taxes(
             shop, line.get("taxLines") or [], order.get("taxesIncluded")
@@ -280,7 +280,7 @@ class ShopifyOrderBinding(models.Model):
                     "no tax mapping. Add it in Shopify > Configuration > Tax Mappings."
                 )
                 need = {"kind": "tax", "title": title, "rate": float(rate or 0)}
-                if need not in needs:
+                if needs is not None and need not in needs:
                     needs.append(need)
             if problem not in missing:
                 missing.append(problem)
