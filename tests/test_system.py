@@ -6,8 +6,10 @@ one transaction)."""
 import copy
 import json
 import random
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 
 import pytest
 from odoo_server import OdooServer, fixture, load_fake_shopify, setup_example_shop
@@ -179,7 +181,7 @@ def test_429_is_retried_after_the_delay_shopify_asks(odoo, fake):
         fields=["state", "retry", "date_created", "date_done"],
     )
     assert job["state"] == "done"
-    assert job["retry"] == 2, "two attempts: refused with 429, then done"
+    assert job["retry"] == 1, "a rate limit is a wait, not a failed try"
     fetches = [
         r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)
     ]
@@ -515,3 +517,69 @@ def test_a_scripted_day_gives_the_six_figures(odoo, fake):
     )
     assert (failed["outcome"], failed["error_kind"]) == ("failed", "error")
     assert "Access denied" in failed["message"]
+
+
+def large_order(fake, lines: int) -> tuple[str, bytes]:
+    """The example order with ``lines`` line items (its five, repeated), totals to
+    match; returns its id and orders/create body."""
+    order_id, body = new_order(fake)
+    order = fake.objects[f"gid://shopify/Order/{order_id}"]
+    template = order["lineItems"]["nodes"]
+    nodes = []
+    for n in range(lines):
+        line = copy.deepcopy(template[n % len(template)])
+        line["id"] = f"gid://shopify/LineItem/{order_id}{n:05d}"
+        nodes.append(line)
+    order["lineItems"]["nodes"] = nodes
+    subtotal = sum(
+        Decimal(line["discountedUnitPriceAfterAllDiscountsSet"]["shopMoney"]["amount"])
+        * line["currentQuantity"]
+        for line in nodes
+    )
+    for field in ("currentSubtotalPriceSet", "currentTotalPriceSet"):
+        order[field] = {"shopMoney": {"amount": str(subtotal), "currencyCode": "USD"}}
+    return order_id, body
+
+
+def test_a_1000_line_order_syncs_under_a_small_cost_bucket(odoo, fake):
+    """1,000 line items on a 1,000-point bucket restoring 50 points a second (Shopify
+    takes each page's requested cost up front): the job reads the pages the bucket can
+    pay, keeps them, is retried when the bucket has refilled for the next page, and goes
+    on from there; the waits do not count as tries."""
+    order_id, body = large_order(fake, 1000)
+    fake.set_bucket(1000, restore_rate=50)
+    started = time.monotonic()
+    assert odoo.deliver(body, SECRET, DOMAIN).status_code == 200
+    [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=900, interval=2)
+    elapsed = time.monotonic() - started
+    [binding] = bindings(odoo, order_id)
+    [sale_order] = odoo.rpc(
+        "sale.order", "read", [binding["sale_order_id"][0]],
+        fields=["state", "amount_total", "order_line"],
+    )  # fmt: skip
+    order = fake.objects[f"gid://shopify/Order/{order_id}"]
+    assert sale_order["state"] == "sale"
+    assert len(sale_order["order_line"]) == 1000 + 1, "1,000 items and the shipping"
+    assert sale_order["amount_total"] == float(
+        order["currentTotalPriceSet"]["shopMoney"]["amount"]
+    )
+    [job] = odoo.rpc(
+        "queue.job", "search_read", [("uuid", "=", event["job_uuid"])],
+        fields=["state", "retry", "max_retries"],
+    )  # fmt: skip
+    assert job["state"] == "done"
+    assert job["retry"] == 1, "throttled runs are not tries"
+    fetches = [
+        r for r in fake.requests if r["variables"].get("id", "").endswith(order_id)
+    ]
+    pages = [r for r in fetches if "errors" not in r["response"]]
+    throttled = len(fetches) - len(pages)
+    assert len(pages) == 1 + (1000 - 50) // 50, "no page read twice"
+    log = odoo.log.read_text()
+    retries = len(re.findall(rf"order {order_id} throttled", log))
+    assert retries >= 1
+    print(
+        f"\n1,000-line order on a 1,000-point bucket at 50 points/s: synced in "
+        f"{elapsed:.0f} s, {retries} throttled retries ({throttled} refused by "
+        f"Shopify, the rest refused by the client before sending), {len(pages)} pages"
+    )

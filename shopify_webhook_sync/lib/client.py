@@ -1,14 +1,27 @@
 """A small client for Shopify's GraphQL Admin API.
 
 Errors are typed for the job that called it: ``ShopifyTransientError`` (try again later,
-with a delay in seconds: Retry-After, the cost bucket's refill time, or None for "use
-the retry pattern") and ``ShopifyPermanentError`` (a person must act; the message is
-Shopify's). Nothing here sleeps: a worker waiting on Shopify is a worker a webhook
-cannot have.
+with a delay in seconds, or None for "use the retry pattern"), its kind
+``ShopifyThrottledError`` (Shopify's rate limit: wait for the cost bucket's refill or
+Retry-After; no failure, so it should not use up retries) and ``ShopifyPermanentError``
+(a person must act; the message is Shopify's). Nothing here sleeps: a worker waiting on
+Shopify is a worker a webhook cannot have.
+
+Rate limits (shopify.dev, "GraphQL Admin API rate limits"): Shopify takes a query's
+*requested* cost from a bucket before running it, refuses it (THROTTLED) when the
+bucket cannot pay, and refunds the difference to the actual cost afterwards. The client
+learns each document's requested cost from Shopify's answers and checks the bucket
+(as last reported, refilled since at its restore rate) before sending that document
+again; a long read (``fetch_all``) hands what it has read so far to a progress store,
+so that the retry goes on from there instead of starting again.
 """
 
+import hashlib
 import math
+import re
+import time
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import requests
 
@@ -25,12 +38,27 @@ class ShopifyTransientError(ShopifyError):
         self.retry_after = retry_after
 
 
+class ShopifyThrottledError(ShopifyTransientError):
+    """Shopify's rate limit: a wait, not a failure."""
+
+
 class ShopifyPermanentError(ShopifyError):
     pass
 
 
 class ShopifyUnauthorizedError(ShopifyPermanentError):
     """HTTP 401: the access token is unknown, expired or revoked."""
+
+
+class ProgressStore(Protocol):
+    """Where ``fetch_all`` keeps what it read of an object across a throttled retry
+    (the retry is another transaction, maybe another process)."""
+
+    def load(self, key: str) -> dict | None: ...
+
+    def save(self, key: str, progress: dict) -> None: ...
+
+    def clear(self, key: str) -> None: ...
 
 
 class ShopifyClient:
@@ -41,6 +69,8 @@ class ShopifyClient:
         timeout: float = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
         renew_token: Callable[[str], str] | None = None,
+        progress_store: ProgressStore | None = None,
+        next_pages: dict[str, str] | None = None,
     ):
         """``renew_token(stale_token) -> new token``: called once, on the first 401,
         after which the request is sent again (tokens of the client credentials grant
@@ -54,14 +84,19 @@ class ShopifyClient:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        # Last throttleStatus Shopify reported, and what the last query cost: together
-        # they say whether the bucket can pay for the next query before we send it.
+        # The last throttleStatus Shopify reported (and when), and the requested cost
+        # of each document sent: together they say whether the bucket can pay for a
+        # document before it is sent.
         self.throttle: dict | None = None
-        self.last_cost: float = 0.0
+        self.throttle_at: float = 0.0
+        self.requested_costs: dict[str, float] = {}
+        self.progress_store = progress_store
+        # document -> the lean document that reads its pages after the first
+        self.next_pages = next_pages or {}
 
     def query(self, document: str, variables: dict | None = None) -> dict:
         """Run one GraphQL document; return its ``data``."""
-        self._ensure_budget()
+        self._ensure_budget(document)
         response = self._post(document, variables)
         if response.status_code == 401 and self.renew_token:
             renew, self.renew_token = self.renew_token, None  # once per client
@@ -77,9 +112,10 @@ class ShopifyClient:
                 f"Shopify answered HTTP {response.status_code} with a body that is "
                 "not JSON"
             ) from exc
-        self._note_cost(body.get("extensions") or {})
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        self._note_cost(document, cost)
         if body.get("errors"):
-            self._raise_for_errors(body["errors"])
+            self._raise_for_errors(body["errors"], cost)
         return body.get("data") or {}
 
     def _post(self, document: str, variables: dict | None) -> requests.Response:
@@ -124,33 +160,70 @@ class ShopifyClient:
         self, document: str, variables: dict, path: tuple[str, str]
     ) -> tuple[dict | None, list[dict]]:
         """The object at ``path[0]`` (None when Shopify has none) and every node of its
-        connection ``path[1]``, read page by page (see ``paginate``)."""
-        obj, nodes = None, []
-        for data, connection in self.paginate(document, variables, path):
-            obj = obj or data.get(path[0])
-            nodes += connection["nodes"]
+        connection ``path[1]``, read page by page: ``document`` takes an ``$after:
+        String`` variable for that connection and selects ``pageInfo { hasNextPage
+        endCursor }``; the pages after the first are read with ``next_pages[document]``
+        when there is one (the connection alone).
+
+        When Shopify's rate limit stops the read, what was read so far goes to the
+        progress store and the next call goes on from there; it starts again when the
+        object's ``updatedAt`` moved meanwhile (pages of two versions never mix)."""
+        key = _progress_key(document, variables)
+        store = self.progress_store
+        progress = (store.load(key) if store else None) or {}
+        obj, nodes = progress.get("object"), list(progress.get("nodes") or ())
+        after = progress.get("after")
+        while True:
+            page_document = self.next_pages.get(document, document)
+            try:
+                data = self.query(
+                    page_document if after else document, {**variables, "after": after}
+                )
+            except ShopifyThrottledError:
+                if store and after:
+                    store.save(key, {"object": obj, "nodes": nodes, "after": after})
+                raise
+            root = data.get(path[0])
+            if after and (root or {}).get("updatedAt") != (obj or {}).get("updatedAt"):
+                obj, nodes, after = None, [], None  # it changed: read it again
+                continue
+            obj = obj or root
+            connection = (root or {}).get(path[1]) or {}
+            nodes += connection.get("nodes") or []
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                break
+            after = page["endCursor"]
+        if store and progress:
+            store.clear(key)
         return obj, nodes
 
-    def _ensure_budget(self) -> None:
+    def _ensure_budget(self, document: str) -> None:
+        """Refuse to send a document whose requested cost (as Shopify last stated it)
+        the bucket cannot pay now; the wait is the deficit at the restore rate."""
+        needed = self.requested_costs.get(document)
         status = self.throttle
-        if not status or not self.last_cost:
+        if not status or not needed:
             return
-        available = float(status.get("currentlyAvailable") or 0)
-        if available < self.last_cost:
-            wait = (self.last_cost - available) / float(status.get("restoreRate") or 50)
-            raise ShopifyTransientError(
-                f"Shopify's API budget is spent ({available:g} of "
-                f"{self.last_cost:g} points needed); retrying when it has refilled",
-                retry_after=math.ceil(wait),
+        rate = float(status.get("restoreRate") or 50)
+        available = min(
+            float(status.get("maximumAvailable") or math.inf),
+            float(status.get("currentlyAvailable") or 0)
+            + (time.monotonic() - self.throttle_at) * rate,
+        )
+        if available < needed:
+            raise ShopifyThrottledError(
+                f"Shopify's API budget is spent ({available:.0f} of {needed:g} points "
+                "needed); retrying when it has refilled",
+                retry_after=_refill_seconds(needed - available, rate),
             )
 
-    def _note_cost(self, extensions: dict) -> None:
-        cost = extensions.get("cost") or {}
+    def _note_cost(self, document: str, cost: dict) -> None:
         if cost.get("throttleStatus"):
             self.throttle = cost["throttleStatus"]
-        self.last_cost = float(
-            cost.get("actualQueryCost") or cost.get("requestedQueryCost") or 0
-        )
+            self.throttle_at = time.monotonic()
+        if cost.get("requestedQueryCost"):
+            self.requested_costs[document] = float(cost["requestedQueryCost"])
 
     def _raise_for_status(self, response: requests.Response) -> None:
         status = response.status_code
@@ -159,7 +232,7 @@ class ShopifyClient:
         text = response.text[:300]
         if status == 429:
             retry_after = _float(response.headers.get("Retry-After")) or 2.0
-            raise ShopifyTransientError(
+            raise ShopifyThrottledError(
                 f"Shopify rate limit (HTTP 429): {text}",
                 retry_after=math.ceil(retry_after),
             )
@@ -179,20 +252,21 @@ class ShopifyClient:
         hint = hints.get(status, "Shopify refused the request.")
         raise ShopifyPermanentError(f"{hint} (HTTP {status}: {text})")
 
-    def _raise_for_errors(self, errors) -> None:
+    def _raise_for_errors(self, errors, cost: dict) -> None:
         if isinstance(errors, str):
             errors = [{"message": errors}]
         codes = {(e.get("extensions") or {}).get("code") for e in errors}
         message = "; ".join(e.get("message", str(e)) for e in errors)
         if "THROTTLED" in codes:
-            status = self.throttle or {}
-            needed = self.last_cost or 50.0
-            wait = (needed - float(status.get("currentlyAvailable") or 0)) / float(
-                status.get("restoreRate") or 50
-            )
-            raise ShopifyTransientError(
-                f"Shopify throttled the query: {message}",
-                retry_after=max(1, math.ceil(wait)),
+            # Nothing ran and nothing was taken: wait until the bucket holds the
+            # requested cost Shopify states in the same answer.
+            status = cost.get("throttleStatus") or {}
+            needed = float(cost.get("requestedQueryCost") or 0)
+            deficit = needed - float(status.get("currentlyAvailable") or 0)
+            rate = float(status.get("restoreRate") or 50)
+            raise ShopifyThrottledError(
+                f"Shopify throttled the query ({needed:g} points requested): {message}",
+                retry_after=_refill_seconds(deficit, rate),
             )
         if "INTERNAL_SERVER_ERROR" in codes:
             raise ShopifyTransientError(f"Shopify internal error: {message}")
@@ -209,6 +283,19 @@ def user_errors(payload: dict) -> None:
                 f"{'.'.join(e.get('field') or [])}: {e['message']}" for e in errors
             )
         )
+
+
+def _refill_seconds(deficit: float, restore_rate: float) -> int:
+    """Whole seconds (at least 1) for the bucket to gain ``deficit`` points."""
+    return max(1, math.ceil(deficit / restore_rate))
+
+
+def _progress_key(document: str, variables: dict) -> str:
+    """What a read is, for the progress store: operation and variables."""
+    match = re.search(r"\b(?:query|mutation)\s+(\w+)", document)
+    name = match[1] if match else hashlib.sha1(document.encode()).hexdigest()[:12]
+    args = ",".join(f"{k}={v}" for k, v in sorted(variables.items()) if k != "after")
+    return f"{name}({args})"
 
 
 def _float(value: str | None) -> float | None:

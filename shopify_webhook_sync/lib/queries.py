@@ -28,8 +28,21 @@ fragment TaxLine on TaxLine {
 }
 """
 
+# An order's line item, as ORDER and ORDER_LINES read it.
+LINE_ITEM = """
+fragment OrderLineItem on LineItem {
+  id name title sku quantity currentQuantity isGiftCard
+  variant { id legacyResourceId sku barcode }
+  originalUnitPriceSet { ...Money }
+  priceAfterAllDiscountsBeforeTaxesSet { ...Money }
+  discountAllocations { allocatedAmountSet { ...Money } }
+  taxLines { ...TaxLine }
+}
+"""
+
 # One page of an order's line items with the order. Pages of 50 keep the query's cost
-# under Shopify's single-query limit (1000 points); a big order takes more pages. Every
+# under Shopify's single-query limit (1000 points); a big order takes more pages (read
+# with ORDER_LINES). Every
 # amount comes in both currencies: the order is written in the customer's (presentment)
 # one. An order has one shipping line, rarely a few: 10 keeps the cost down.
 ORDER = (
@@ -61,20 +74,34 @@ query Order($id: ID!, $after: String) {
     }
     lineItems(first: 50, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes {
-        id name title sku quantity currentQuantity isGiftCard
-        variant { id legacyResourceId sku barcode }
-        originalUnitPriceSet { ...Money }
-        priceAfterAllDiscountsBeforeTaxesSet { ...Money }
-        discountAllocations { allocatedAmountSet { ...Money } }
-        taxLines { ...TaxLine }
-      }
+      nodes { ...OrderLineItem }
     }
   }
 }
 """
+    + LINE_ITEM
     + MONEY
     + ADDRESS
+    + TAX_LINE
+)
+
+# The next pages of an order's line items: only the lines (and updatedAt, which tells
+# that the order changed while it was read), so that the pages after the first cost
+# what their lines cost (Shopify takes a query's requested cost up front).
+ORDER_LINES = (
+    """
+query OrderLines($id: ID!, $after: String) {
+  order(id: $id) {
+    id updatedAt
+    lineItems(first: 50, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...OrderLineItem }
+    }
+  }
+}
+"""
+    + LINE_ITEM
+    + MONEY
     + TAX_LINE
 )
 
@@ -187,6 +214,15 @@ query Customer($id: ID!) {
 
 # A refund with one page of its refunded lines (the rest paged like order lines); a
 # refund has one shipping refund and a few transactions at most.
+REFUND_LINE_ITEM = """
+fragment RefundLineItem on RefundLineItem {
+  id quantity restockType
+  subtotalSet { ...Money }
+  totalTaxSet { ...Money }
+  lineItem { id name }
+}
+"""
+
 REFUND = (
     """
 query Refund($id: ID!, $after: String) {
@@ -206,18 +242,35 @@ query Refund($id: ID!, $after: String) {
     }
     refundLineItems(first: 50, after: $after) {
       pageInfo { hasNextPage endCursor }
-      nodes {
-        id quantity restockType
-        subtotalSet { ...Money }
-        totalTaxSet { ...Money }
-        lineItem { id name }
-      }
+      nodes { ...RefundLineItem }
     }
   }
 }
 """
+    + REFUND_LINE_ITEM
     + MONEY
 )
+
+# The next pages of a refund's lines, alone (the rest read with REFUND_LINES).
+REFUND_LINES = (
+    """
+query RefundLines($id: ID!, $after: String) {
+  refund(id: $id) {
+    id
+    refundLineItems(first: 50, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...RefundLineItem }
+    }
+  }
+}
+"""
+    + REFUND_LINE_ITEM
+    + MONEY
+)
+
+# The lean document that reads the pages after the first, per document (see
+# ShopifyClient.fetch_all).
+NEXT_PAGES = {ORDER: ORDER_LINES, REFUND: REFUND_LINES}
 
 # "Test connection": who the token belongs to and what it may do.
 CONNECTION_TEST = """
@@ -323,8 +376,10 @@ query OrderFulfillments($id: ID!) {
 
 DOCUMENTS = {
     "Order": ORDER,
+    "OrderLines": ORDER_LINES,
     "OrderTips": ORDER_TIPS,
     "Refund": REFUND,
+    "RefundLines": REFUND_LINES,
     "Customer": CUSTOMER,
     "Product": PRODUCT,
     "InventorySetQuantities": INVENTORY_SET_QUANTITIES,

@@ -1,4 +1,5 @@
 from . import shopify_shop
+from . import shopify_fetch_progress
 from . import shopify_webhook_event
 from . import shopify_webhook_duplicate
 from . import shopify_binding

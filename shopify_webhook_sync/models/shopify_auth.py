@@ -28,7 +28,8 @@ from ..lib.client import (
     ShopifyTransientError,
     ShopifyUnauthorizedError,
 )
-from ..lib.queries import CONNECTION_TEST
+from ..lib.queries import CONNECTION_TEST, NEXT_PAGES
+from .shopify_fetch_progress import FetchProgressStore
 
 _logger = logging.getLogger(__name__)
 
@@ -182,12 +183,15 @@ class ShopifyShop(models.Model):
         shop = self.sudo()
         endpoint = f"{shop._shopify_admin_base()}/admin/api/{shop.api_version}"
         endpoint += "/graphql.json"
+        # Long reads keep their pages across a rate-limit retry (shopify.fetch.progress)
+        paging = {"progress_store": FetchProgressStore(shop), "next_pages": NEXT_PAGES}
         if not shop._shopify_uses_client_credentials():
-            return ShopifyClient(endpoint, shop.access_token)
+            return ShopifyClient(endpoint, shop.access_token, **paging)
         return ShopifyClient(
             endpoint,
             shop._shopify_current_token(),
             renew_token=shop._shopify_renew_token,
+            **paging,
         )
 
     def _shopify_current_token(self) -> str:

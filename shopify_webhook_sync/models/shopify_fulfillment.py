@@ -10,8 +10,6 @@ from collections import defaultdict
 
 from odoo import fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..lib.client import ShopifyPermanentError, ShopifyTransientError, user_errors
 from ..lib.queries import (
     FULFILLMENT_CREATE,
@@ -19,7 +17,7 @@ from ..lib.queries import (
     FULFILLMENT_ORDERS,
 )
 from ..lib.webhook import to_gid
-from .shopify_shop import MAX_RETRIES
+from .shopify_shop import MAX_RETRIES, retryable
 
 FULFILLABLE = ("OPEN", "IN_PROGRESS")
 
@@ -110,7 +108,7 @@ class ShopifyShop(models.Model):
             groups = _allocate(fulfillment_orders, picking._shopify_delivered())
             gids = [self._shopify_fulfill(picking, group) for group in groups]
         except ShopifyTransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            raise retryable(exc) from exc
         if not gids:
             return "nothing left to fulfil in Shopify"
         picking.write(

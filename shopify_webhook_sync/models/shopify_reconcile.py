@@ -18,10 +18,9 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..lib.client import ShopifyTransientError
 from ..lib.queries import RECONCILE
+from .shopify_shop import retryable
 
 KINDS = ("order", "customer", "product")
 PAGE_SIZE = 100
@@ -144,7 +143,7 @@ class ShopifyShop(models.Model):
         try:
             data = self._shopify_client().query(document, variables)
         except ShopifyTransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            raise retryable(exc) from exc
         connection = data.get(root) or {}
         state = dict(state)
         for node in connection.get("nodes") or []:

@@ -13,7 +13,11 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.utils import must_run_without_delay
 
 from ..lib.auth import ShopifyCredentialsError
-from ..lib.client import ShopifyTransientError, ShopifyUnauthorizedError
+from ..lib.client import (
+    ShopifyThrottledError,
+    ShopifyTransientError,
+    ShopifyUnauthorizedError,
+)
 from ..lib.queries import API_VERSION
 from ..lib.webhook import GID_TYPES, SHOP_DOMAIN_RE, to_gid, verify
 from .shopify_sync_attempt import BLOCKED_KINDS
@@ -28,8 +32,20 @@ WEBHOOK_PATH = "/shopify/webhook"
 # makes them is the one settling those events).
 NO_REQUEUE = "shopify_no_requeue"
 # Retries on transient errors (outage, 5xx): with the retry pattern of the job function,
-# 30 tries reach well beyond a day of Shopify being unreachable.
+# 30 tries reach well beyond a day of Shopify being unreachable. Shopify's rate limit is
+# no error: its waits never count (see retryable()).
 MAX_RETRIES = 30
+
+
+def retryable(exc: ShopifyTransientError) -> RetryableJobError:
+    """The job's retry for a transient Shopify error: after the delay Shopify implies
+    (bucket refill, Retry-After) or the retry pattern; a rate limit is a wait, not a
+    failed try, so it does not count toward the job's retries."""
+    return RetryableJobError(
+        str(exc),
+        seconds=exc.retry_after or None,
+        ignore_retry=isinstance(exc, ShopifyThrottledError),
+    )
 
 
 class SyncBlocked(Exception):
@@ -356,7 +372,16 @@ class ShopifyShop(models.Model):
                 self, kind, shopify_id, "retry",
                 **timing, error_kind="transient", message=str(exc),
             )  # fmt: skip
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            if isinstance(exc, ShopifyThrottledError):
+                _logger.info(
+                    "Shopify %s: %s %s throttled, retrying in %ss: %s",
+                    self.shop_domain,
+                    kind,
+                    shopify_id,
+                    exc.retry_after,
+                    exc,
+                )
+            raise retryable(exc) from exc
         except (ShopifyCredentialsError, ShopifyUnauthorizedError) as exc:
             # Waits as failed, and re-runs once the credentials are saved again.
             self._shopify_note_credentials_error(str(exc))

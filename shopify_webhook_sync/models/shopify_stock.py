@@ -16,12 +16,10 @@ import uuid
 
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..lib.client import ShopifyTransientError, user_errors
 from ..lib.queries import INVENTORY_SET_QUANTITIES
 from ..lib.webhook import gid_id
-from .shopify_shop import MAX_RETRIES
+from .shopify_shop import MAX_RETRIES, retryable
 
 STOCK_CONTEXT = "shopify_stock"  # "<inventory item gid> <location gid>" of a stock job
 
@@ -95,7 +93,7 @@ class ShopifyShop(models.Model):
                 },
             )
         except ShopifyTransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            raise retryable(exc) from exc
         user_errors(data.get("inventorySetQuantities") or {})
         bindings.write(
             {

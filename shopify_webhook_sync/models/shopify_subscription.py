@@ -6,8 +6,6 @@ something is off. Shopify is only called from jobs."""
 
 from odoo import api, fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..lib.client import ShopifyTransientError, user_errors
 from ..lib.queries import (
     WEBHOOK_SUBSCRIPTION_CREATE,
@@ -16,6 +14,7 @@ from ..lib.queries import (
     WEBHOOK_SUBSCRIPTIONS,
 )
 from ..lib.subscriptions import compare, register_actions, topic_enum
+from .shopify_shop import retryable
 
 # The topics this addon handles through the Admin API's subscriptions. The privacy
 # topics (customers/data_request, customers/redact, shop/redact) are the app's
@@ -121,7 +120,7 @@ class ShopifyShop(models.Model):
             ):
                 existing += page["nodes"]
         except ShopifyTransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            raise retryable(exc) from exc
         return compare(
             existing, self._shopify_webhook_topics(), self.webhook_url, self.api_version
         )
@@ -146,7 +145,7 @@ class ShopifyShop(models.Model):
         try:
             data = client.query(document, variables)
         except ShopifyTransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after or None) from exc
+            raise retryable(exc) from exc
         user_errors(next(iter(data.values())) or {})
 
     def _shopify_record_check(self, findings) -> str:

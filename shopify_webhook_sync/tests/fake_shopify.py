@@ -53,14 +53,12 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationType,
-    SelectionSetNode,
     VariableNode,
     build_client_schema,
     execute,
@@ -250,51 +248,186 @@ def _page(connection: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
 
 
 MAX_QUERY_COST = 1000  # Shopify's single-query limit (shopify.dev, API rate limits)
+MUTATION_COST = 10
+_REQUESTED = object()  # "no result yet": cost a document before running it
 
 
-def _estimate_cost(
-    document: DocumentNode, operation_name: str | None, variables: dict
+def query_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: dict | None = None,
+    data: Any = _REQUESTED,
 ) -> int:
-    """Rough Shopify-like cost: 1 per object, times first/last below a connection.
+    """Shopify's calculated query cost (shopify.dev, "GraphQL Admin API rate limits").
 
-    Mutations cost 10, as on Shopify. Good enough for a client that reads the numbers;
-    the fake never throttles on its own (use ``throttle_available`` / ``fail_next``).
+    Scalars and enums cost 0, an object 1, a connection 2 plus its nodes: ``first`` (or
+    ``last``) times a node's cost for the *requested* cost (without ``data``); the
+    nodes actually returned for the *actual* cost (with the result's ``data``), where an
+    object that came back null costs 1 and nothing below it. A list that is no
+    connection counts as one object (the costliest of its items, once). An interface
+    or union costs its costliest selection. A mutation costs 10.
     """
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 1
     if operation.operation == OperationType.MUTATION:
-        return 10
+        return MUTATION_COST
     fragments = {
         d.name.value: d
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
     }
+    return _CostWalk(schema, fragments, variables or {}).selections(
+        schema.query_type, operation.selection_set, data
+    )
 
-    def size(field: FieldNode) -> int:
-        for arg in field.arguments or ():
+
+class _CostWalk:
+    def __init__(self, schema, fragments, variables):
+        self.schema, self.fragments, self.variables = schema, fragments, variables
+
+    def selections(self, parent_type, selection_set, data, seen=frozenset()) -> int:
+        """Cost of the fields of ``selection_set`` on an object of ``parent_type``;
+        fragments on other types (interfaces, unions) count at their costliest."""
+        total, alternatives = 0, [0]
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field(parent_type, selection, data)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                sub_set, condition = selection.selection_set, selection.type_condition
+            else:
+                name = selection.name.value
+                if name not in self.fragments or name in seen:  # cycles: invalid
+                    continue
+                sub_set = self.fragments[name].selection_set
+                condition, seen = self.fragments[name].type_condition, seen | {name}
+            fragment_type = (
+                self.schema.get_type(condition.name.value) if condition else parent_type
+            )
+            cost = self.selections(fragment_type, sub_set, data, seen)
+            if fragment_type is parent_type:
+                total += cost
+            else:
+                alternatives.append(cost)
+        return total + max(alternatives)
+
+    def field(self, parent_type, node: FieldNode, data) -> int:
+        name = node.name.value
+        if name.startswith("__") or not hasattr(parent_type, "fields"):
+            return 0
+        field_type = get_named_type(parent_type.fields[name].type)
+        if not is_composite_type(field_type) or not node.selection_set:
+            return 0  # scalar or enum
+        value = data
+        if data is not _REQUESTED:
+            value = (data or {}).get(node.alias.value if node.alias else name)
+        if field_type.name.endswith("Connection"):
+            return 2 + self.connection(field_type, node, value)
+        if value is None:  # came back null: its selection did not run
+            return 1
+        if isinstance(value, list):  # a plain list: its costliest item, once
+            return 1 + max(
+                (self.selections(field_type, node.selection_set, v) for v in value),
+                default=0,
+            )
+        return 1 + self.selections(field_type, node.selection_set, value)
+
+    def connection(self, connection_type, node: FieldNode, value) -> int:
+        """The nodes of a connection (``nodes`` or ``edges { node }``); ``pageInfo``
+        and cursors are part of the connection's own 2 points."""
+        size = self.size(node)
+        total = 0
+        for selection in node.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                continue
+            name = selection.name.value
+            if name == "nodes":
+                node_type = get_named_type(connection_type.fields["nodes"].type)
+                sub_set = selection.selection_set
+                key = selection.alias.value if selection.alias else name
+            elif name == "edges":
+                edge_type = get_named_type(connection_type.fields["edges"].type)
+                node_type = get_named_type(edge_type.fields["node"].type)
+                inner = [
+                    s
+                    for s in selection.selection_set.selections
+                    if isinstance(s, FieldNode) and s.name.value == "node"
+                ]
+                if not inner:
+                    continue
+                sub_set, key = inner[0].selection_set, None
+            else:
+                continue
+            if value is _REQUESTED:
+                total += size * (1 + self.selections(node_type, sub_set, _REQUESTED))
+                continue
+            if key is None:
+                key = selection.alias.value if selection.alias else name
+                edges = (value or {}).get(key) or ()
+                items = [edge.get("node") for edge in edges]
+            else:
+                items = (value or {}).get(key) or []
+            total += sum(
+                1 + self.selections(node_type, sub_set, item) for item in items
+            )
+        return total
+
+    def size(self, node: FieldNode) -> int:
+        for arg in node.arguments or ():
             if arg.name.value in ("first", "last"):
                 if isinstance(arg.value, IntValueNode):
                     return int(arg.value.value)
                 if isinstance(arg.value, VariableNode):
-                    return int(variables.get(arg.value.name.value) or 1)
+                    return int(self.variables.get(arg.value.name.value) or 0)
         return 1
 
-    def walk(selection_set: SelectionSetNode, seen: frozenset[str]) -> int:
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode) and selection.selection_set:
-                total += 1 + size(selection) * walk(selection.selection_set, seen)
-            elif isinstance(selection, InlineFragmentNode):
-                total += walk(selection.selection_set, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                # "seen" guards against fragment cycles in (invalid) documents.
-                if name in fragments and name not in seen:
-                    total += walk(fragments[name].selection_set, seen | {name})
-        return total
 
-    return max(1, walk(operation.selection_set, frozenset()))
+def requested_cost(query: str, variables: dict | None = None) -> int:
+    """The requested cost Shopify would take up front for ``query``."""
+    return query_cost(load_admin_schema(), parse(query), None, variables)
+
+
+class CostBucket:
+    """Shopify's leaky bucket per app and store: ``maximum`` points, refilled at
+    ``restore_rate`` points per second. A query's requested cost is taken before it
+    runs (refused, THROTTLED, when the bucket cannot pay it); the difference to its
+    actual cost is given back once it has run."""
+
+    def __init__(
+        self,
+        maximum: float = 1000.0,
+        restore_rate: float = 50.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.maximum, self.restore_rate = float(maximum), float(restore_rate)
+        self.clock = clock
+        self._available, self._at = self.maximum, clock()
+
+    def available(self) -> float:
+        now = self.clock()
+        self._available = min(
+            self.maximum, self._available + (now - self._at) * self.restore_rate
+        )
+        self._at = now
+        return self._available
+
+    def take(self, cost: float) -> bool:
+        if self.available() < cost:
+            return False
+        self._available -= cost
+        return True
+
+    def refund(self, points: float) -> None:
+        self._available = min(self.maximum, self.available() + points)
+
+    def status(self) -> dict[str, float]:
+        return {
+            "maximumAvailable": self.maximum,
+            "currentlyAvailable": round(self.available(), 1),
+            "restoreRate": self.restore_rate,
+        }
 
 
 # --------------------------------------------------------------------------- the fake
@@ -310,7 +443,10 @@ class FakeShopify:
       ``orders`` ...).
     * ``mutation_handlers``: mutation field name -> ``handler(fake, args) -> payload``.
     * ``requests``, ``mutations``, ``invalid_documents``: what happened.
-    * ``throttle_available``: ``currentlyAvailable`` reported in the cost extension.
+    * ``throttle_available``: ``currentlyAvailable`` reported in the cost extension
+      while no bucket is set (the default: unlimited).
+    * ``bucket``: a ``CostBucket`` (``set_bucket(1000, 50)``) makes the fake rate-limit
+      like Shopify: requested cost up front, THROTTLED when short, actual cost kept.
     * The app (client credentials grant): ``client_id``, ``client_secret``,
       ``scopes`` granted, ``token_lifetime`` (``expires_in``, seconds), ``installed``;
       ``issued`` (token -> expiry, ``time.time()``), ``token_requests`` (one dict per
@@ -344,6 +480,7 @@ class FakeShopify:
             "webhookSubscriptionDelete": _subscription_delete,
         }
         self.throttle_available = 1990.0
+        self.bucket: CostBucket | None = None
         self.requests: list[dict[str, Any]] = []
         self.mutations: list[tuple[str, dict[str, Any]]] = []
         self.invalid_documents: list[dict[str, Any]] = []
@@ -396,6 +533,15 @@ class FakeShopify:
         """Store ``obj`` under its gid ``obj["id"]``; returns it for chaining."""
         self.objects[obj["id"]] = obj
         return obj
+
+    def set_bucket(
+        self, maximum: float = 1000.0, restore_rate: float = 50.0
+    ) -> CostBucket:
+        """Rate-limit from now on with a full bucket of ``maximum`` points restoring
+        ``restore_rate`` points per second (``reset()`` makes it unlimited again)."""
+        with self._lock:
+            self.bucket = CostBucket(maximum, restore_rate)
+        return self.bucket
 
     def fail_next(self, kind: str, count: int = 1, **kw: Any) -> None:
         """Make the next ``count`` authenticated requests fail; queued FIFO.
@@ -481,6 +627,7 @@ class FakeShopify:
             self._failures.clear()
             self.mutations.clear()
             self.invalid_documents.clear()
+            self.bucket = None
             if objects:
                 self.objects.clear()
                 self.root.clear()
@@ -517,7 +664,7 @@ class FakeShopify:
         document, errors = _document_errors(query, self.schema)
         if errors:
             return self._reject(query, variables, errors, "GRAPHQL_VALIDATION_FAILED")
-        cost = _estimate_cost(document, operation_name, variables)
+        cost = query_cost(self.schema, document, operation_name, variables)
         if cost > MAX_QUERY_COST:
             # Shopify refuses a query whose requested cost exceeds the single-query
             # limit.
@@ -528,6 +675,10 @@ class FakeShopify:
             return self._reject(
                 query, variables, [GraphQLError(message)], "MAX_COST_EXCEEDED"
             )
+        with self._lock:
+            taken = self.bucket is None or self.bucket.take(cost)
+        if not taken:
+            return self._throttled(cost)
         result = execute(
             self.schema,
             document,
@@ -541,9 +692,13 @@ class FakeShopify:
             # fault like a validation error; field errors (path set) stay in the answer.
             return self._reject(query, variables, result.errors, "INVALID_VARIABLE")
         payload = result.formatted
-        payload["extensions"] = {
-            "cost": self._cost(cost, cost, self.throttle_available)
-        }
+        actual = cost
+        if self.bucket is not None:
+            ran = query_cost(
+                self.schema, document, operation_name, variables, result.data
+            )
+            actual = min(cost, ran)
+        payload["extensions"] = {"cost": self._cost_extension(cost, actual)}
         return _Answer(200, payload)
 
     def _grant_token(self, headers: dict[str, str], raw_body: bytes) -> _Answer:
@@ -611,6 +766,31 @@ class FakeShopify:
             },
         )
 
+    def _cost_extension(self, requested: int, actual: int | None) -> dict[str, Any]:
+        """``extensions.cost``; with a bucket, what was not used is given back first."""
+        with self._lock:
+            if self.bucket is None:
+                return self._cost(requested, actual, self.throttle_available)
+            if actual is not None:
+                self.bucket.refund(requested - actual)
+            return {
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": self.bucket.status(),
+            }
+
+    def _throttled(self, requested: int) -> _Answer:
+        """The bucket cannot pay the requested cost: nothing runs, nothing is taken."""
+        error = {
+            "message": "Throttled",
+            "extensions": {
+                "code": "THROTTLED",
+                "documentation": "https://shopify.dev/api/usage/limits",
+            },
+        }
+        extensions = {"cost": self._cost_extension(requested, None)}
+        return _Answer(200, {"errors": [error], "extensions": extensions})
+
     def _reject(
         self, query: str, variables: dict, errors: list[GraphQLError], code: str
     ) -> _Answer:
@@ -640,7 +820,7 @@ class FakeShopify:
             )
         if kind == "throttled":
             try:
-                cost = _estimate_cost(parse(query), operation_name, variables)
+                cost = query_cost(self.schema, parse(query), operation_name, variables)
             except GraphQLError:
                 cost = 1
             extensions = {

@@ -12,10 +12,12 @@ import unittest
 import requests
 
 from .fake_shopify import (
+    CostBucket,
     FakeShopify,
     gid,
     gid_id,
     load_admin_schema,
+    requested_cost,
     validate_document,
 )
 
@@ -33,6 +35,18 @@ query($id: ID!, $after: String) {
 """
 
 ORDER_ID = gid("Order", 450789469)
+
+# requested: order 1 + lineItems 2 + 10 x (line 1 + price bag 1 + shopMoney 1) = 33
+PRICED_LINES_QUERY = """
+query($id: ID!) {
+  order(id: $id) {
+    id
+    lineItems(first: 10) {
+      nodes { id originalUnitPriceSet { shopMoney { amount } } }
+    }
+  }
+}
+"""
 
 
 def line_items(count: int) -> list[dict]:
@@ -208,6 +222,73 @@ class TestFakeShopify(unittest.TestCase):
                 "restoreRate": 100.0,
             },
         )
+
+    # ---- calculated query cost and the bucket (shopify.dev, "GraphQL Admin API rate
+    #      limits": requested cost taken up front, the rest refunded)
+
+    def test_requested_cost_follows_shopifys_rules(self) -> None:
+        # The documented example: 2 + 10 x (product 1 + variants 2 + 5 x variant 1).
+        products = """{ products(first: 10) { edges { node { title
+            variants(first: 5) { edges { node { price } } } } } } }"""
+        self.assertEqual(requested_cost(products), 82)
+        self.assertEqual(requested_cost(PRICED_LINES_QUERY), 33)
+        self.assertEqual(requested_cost(ORDER_QUERY), 1 + 2 + 2 * 1)
+        self.assertEqual(requested_cost("{ shop { id name } }"), 1)
+        mutation = """mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["a"]) {
+            userErrors { message } } }"""
+        self.assertEqual(requested_cost(mutation), 10)
+
+    def priced_order(self, lines: int) -> None:
+        nodes = [
+            {**line, "originalUnitPriceSet": {"shopMoney": {"amount": "1.0"}}}
+            for line in line_items(lines)
+        ]
+        self.fake.add({"id": ORDER_ID, "name": "#1001", "lineItems": {"nodes": nodes}})
+
+    def test_bucket_takes_the_requested_cost_and_refunds_the_rest(self) -> None:
+        self.priced_order(5)
+        self.fake.set_bucket(100, restore_rate=0.001)
+        cost = self.post(PRICED_LINES_QUERY, {"id": ORDER_ID}).json()["extensions"]
+        # actual: 1 + 2 + 5 returned lines x 3 = 18; 33 taken, 15 given back
+        self.assertEqual(cost["cost"]["requestedQueryCost"], 33)
+        self.assertEqual(cost["cost"]["actualQueryCost"], 18)
+        status = cost["cost"]["throttleStatus"]
+        self.assertEqual(status["maximumAvailable"], 100.0)
+        self.assertEqual(status["currentlyAvailable"], 82.0)
+        self.assertEqual(status["restoreRate"], 0.001)
+
+    def test_a_query_the_bucket_cannot_pay_is_throttled_and_does_not_run(self) -> None:
+        self.priced_order(5)
+        self.fake.set_bucket(50, restore_rate=0.001)
+        self.post(PRICED_LINES_QUERY, {"id": ORDER_ID})  # 50 - 18 = 32 left
+        body = self.post(PRICED_LINES_QUERY, {"id": ORDER_ID}).json()
+        self.assertNotIn("data", body)
+        self.assertEqual(body["errors"][0]["extensions"]["code"], "THROTTLED")
+        self.assertEqual(body["extensions"]["cost"]["requestedQueryCost"], 33)
+        self.assertIsNone(body["extensions"]["cost"]["actualQueryCost"])
+        status = body["extensions"]["cost"]["throttleStatus"]
+        self.assertEqual(status["currentlyAvailable"], 32.0, "nothing was taken")
+        # a cheaper query still fits: its requested cost is what counts
+        self.assertEqual(requested_cost(ORDER_QUERY), 5)
+        self.assertEqual(len(self.order_page()["nodes"]), 2)
+
+    def test_bucket_restores_at_its_rate_up_to_its_maximum(self) -> None:
+        now = [0.0]
+        bucket = CostBucket(1000, 50, clock=lambda: now[0])
+        self.assertTrue(bucket.take(900))
+        self.assertFalse(bucket.take(200))
+        now[0] = 2.0  # 100 + 2 s x 50
+        self.assertEqual(bucket.available(), 200.0)
+        bucket.refund(50)
+        self.assertEqual(bucket.available(), 250.0)
+        now[0] = 60.0
+        self.assertEqual(bucket.available(), 1000.0)
+
+    def test_without_a_bucket_nothing_is_throttled(self) -> None:
+        self.fake.set_bucket(1, restore_rate=0.001)
+        self.fake.reset()
+        self.assertIsNone(self.fake.bucket)
+        self.assertEqual(len(self.order_page()["nodes"]), 2)
 
     # ---- HTTP level
 

@@ -1,14 +1,20 @@
 """The framework-free pieces: signatures, topics, and the client's error typing against
 a real HTTP server that fails the way Shopify does."""
 
+import copy
 import unittest
 
-from ..lib.client import ShopifyClient, ShopifyPermanentError, ShopifyTransientError
+from ..lib.client import (
+    ShopifyClient,
+    ShopifyPermanentError,
+    ShopifyThrottledError,
+    ShopifyTransientError,
+)
 from ..lib.describe import Described, describe
-from ..lib.queries import ORDER
+from ..lib.queries import NEXT_PAGES, ORDER
 from ..lib.webhook import object_of, sign, verify
 from .common import ORDER_GID, ORDER_ID, fixture
-from .fake_shopify import FakeShopify
+from .fake_shopify import FakeShopify, requested_cost
 
 BODY = b'{"id": 820982911946154508}'
 
@@ -77,9 +83,20 @@ class TestClient(unittest.TestCase):
 
     def test_throttled_is_transient(self):
         self.fake.fail_next("throttled")
-        with self.assertRaises(ShopifyTransientError) as caught:
+        with self.assertRaises(ShopifyThrottledError) as caught:
             self.order()
         self.assertGreaterEqual(caught.exception.retry_after, 1)
+
+    def test_a_429_is_a_rate_limit_too(self):
+        self.fake.fail_next("429", retry_after=3)
+        with self.assertRaises(ShopifyThrottledError):
+            self.order()
+
+    def test_an_outage_is_no_rate_limit(self):
+        self.fake.fail_next("503")
+        with self.assertRaises(ShopifyTransientError) as caught:
+            self.order()
+        self.assertNotIsInstance(caught.exception, ShopifyThrottledError)
 
     def test_5xx_and_timeouts_are_transient(self):
         self.fake.fail_next("503")
@@ -108,7 +125,7 @@ class TestClient(unittest.TestCase):
         self.fake.throttle_available = 0.5
         self.order()  # reports an empty bucket
         sent = len(self.fake.requests)
-        with self.assertRaisesRegex(ShopifyTransientError, "budget") as caught:
+        with self.assertRaisesRegex(ShopifyThrottledError, "budget") as caught:
             self.order()
         self.assertGreaterEqual(caught.exception.retry_after, 1)
         self.assertEqual(
@@ -143,3 +160,119 @@ class TestDescribe(unittest.TestCase):
         self.assertEqual(describe(None, {"title": "x"}), Described())
         self.assertIsNone(describe("customer", {"email": False}).email)
         self.assertEqual(describe("refund", {"refund_line_items": 5}), Described())
+
+
+class MemoryProgress:
+    """A progress store kept in a dict (the addon's keeps it in a table)."""
+
+    def __init__(self):
+        self.saved = {}
+
+    def load(self, key):
+        return copy.deepcopy(self.saved.get(key))
+
+    def save(self, key, progress):
+        self.saved[key] = copy.deepcopy(progress)
+
+    def clear(self, key):
+        self.saved.pop(key, None)
+
+
+class TestBudget(unittest.TestCase):
+    """Budgeting on Shopify's cost bucket: requested cost, the wait, resumed reads."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeShopify().start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
+
+    def setUp(self):
+        self.fake.reset(objects=True)
+        order = copy.deepcopy(self.order_data)
+        template = order["lineItems"]["nodes"][0]
+        order["lineItems"]["nodes"] = [
+            {**template, "id": f"gid://shopify/LineItem/{n}", "name": f"Line {n}"}
+            for n in range(1, 121)
+        ]
+        self.order_obj = self.fake.add(order)
+        self.store = MemoryProgress()
+
+    def client(self):
+        """A new client, as each run of a job makes one."""
+        return ShopifyClient(
+            self.fake.graphql_url(),
+            self.fake.access_token,
+            progress_store=self.store,
+            next_pages=NEXT_PAGES,
+        )
+
+    def fetch(self, client=None):
+        return (client or self.client()).fetch_all(
+            ORDER, {"id": ORDER_GID}, ("order", "lineItems")
+        )
+
+    def sent(self):
+        return [r["query"].split("(")[0].split()[-1] for r in self.fake.requests]
+
+    def test_the_next_query_is_budgeted_on_its_requested_cost(self):
+        client = self.client()
+        bucket = self.fake.set_bucket(1000, restore_rate=1)
+        client.query(ORDER, {"id": ORDER_GID})
+        requested = requested_cost(ORDER)
+        # The fixture's 5 lines cost far less than requested: the bucket has room
+        # for the actual cost, but Shopify takes the requested cost up front.
+        self.assertGreater(bucket.available(), 1000 - requested)
+        self.assertLess(bucket.available(), requested)
+        sent = len(self.fake.requests)
+        with self.assertRaisesRegex(ShopifyThrottledError, "budget") as caught:
+            client.query(ORDER, {"id": ORDER_GID})
+        self.assertEqual(len(self.fake.requests), sent, "refused before sending")
+        deficit = requested - bucket.available()
+        self.assertAlmostEqual(caught.exception.retry_after, deficit, delta=1.5)
+
+    def test_a_throttled_answer_gives_the_wait_for_its_own_cost(self):
+        bucket = self.fake.set_bucket(1000, restore_rate=10)
+        bucket.take(900)
+        with self.assertRaises(ShopifyThrottledError) as caught:
+            self.client().query(ORDER, {"id": ORDER_GID})
+        # (requested - about 100 available) / 10 points a second
+        expected = (requested_cost(ORDER) - 100) / 10
+        self.assertAlmostEqual(caught.exception.retry_after, expected, delta=1.5)
+
+    def test_a_throttled_read_goes_on_from_the_pages_it_had(self):
+        bucket = self.fake.set_bucket(1000, restore_rate=0.01)
+        with self.assertRaises(ShopifyThrottledError):
+            self.fetch()
+        # 1000 points pay the first page (its requested cost up front, most of it
+        # given back) and maybe a lean second one; the next is refused (by Shopify the
+        # first time the client sends that document, by the client once it knows its
+        # cost), and what was read is kept.
+        [progress] = self.store.saved.values()
+        read = len(progress["nodes"])
+        self.assertIn(read, (50, 100))
+        self.assertEqual(self.sent(), ["Order", "OrderLines"])
+        bucket.refund(1000)
+        self.fake.reset()  # forget requests; unlimited from here
+        order, lines = self.fetch()
+        pages_left = -(-(120 - read) // 50)
+        self.assertEqual(self.sent(), ["OrderLines"] * pages_left, "lean pages only")
+        self.assertEqual(order["name"], self.order_obj["name"])
+        self.assertEqual(
+            [line["id"] for line in lines],
+            [line["id"] for line in self.order_obj["lineItems"]["nodes"]],
+        )
+        self.assertEqual(self.store.saved, {}, "a completed read leaves nothing")
+
+    def test_an_order_changed_between_pages_is_read_again(self):
+        self.fake.set_bucket(1000, restore_rate=0.01)
+        with self.assertRaises(ShopifyThrottledError):
+            self.fetch()
+        self.fake.reset()
+        self.order_obj["updatedAt"] = "2026-11-30T10:00:00Z"
+        self.order_obj["lineItems"]["nodes"] = self.order_obj["lineItems"]["nodes"][:60]
+        order, lines = self.fetch()
+        self.assertEqual(self.sent(), ["OrderLines", "Order", "OrderLines"])
+        self.assertEqual(self.store.saved, {})
+        self.assertEqual(order["updatedAt"], "2026-11-30T10:00:00Z")
+        self.assertEqual(len(lines), 60)
