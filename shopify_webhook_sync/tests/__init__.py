@@ -18,3 +18,4 @@ from . import test_fulfillment_in
 from . import test_order_lines
 from . import test_operate
 from . import test_fix
+from . import test_order_property
