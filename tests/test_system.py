@@ -89,7 +89,6 @@ def test_signed_order_becomes_a_sale_order_within_seconds(odoo, fake):
     order_id, body = new_order(fake)
     response = odoo.deliver(body, SECRET, DOMAIN)
     assert response.status_code == 200
-    assert response.elapsed.total_seconds() < 1
     [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=30)
     [binding] = bindings(odoo, order_id)
     assert event["res_id"] == binding["sale_order_id"][0]
