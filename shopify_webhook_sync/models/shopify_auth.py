@@ -307,18 +307,13 @@ class ShopifyShop(models.Model):
                 max_retries=3,
                 description=f"Shopify {shop.shop_domain}: test connection",
             )._shopify_test_connection()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "Testing the connection: reload the shop in a few seconds to see "
-                    "Shopify's answer."
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self._shopify_notify_info(
+            self.env._(
+                "Testing the connection: reload the shop in a few seconds to see "
+                "Shopify's answer."
+            ),
+            close=True,
+        )
 
     def _shopify_test_connection(self):
         """Job: the shop's name, plan and granted scopes, or Shopify's error."""

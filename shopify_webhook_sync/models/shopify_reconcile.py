@@ -237,18 +237,13 @@ class ShopifyReconcileWizard(models.TransientModel):
     def action_reconcile(self):
         self.ensure_one()
         self.shop_id._shopify_start_reconcile(since=self.since)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "Reconciliation started: the shop shows how many objects it queued "
-                    "when it has gone through Shopify's pages."
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return self.shop_id._shopify_notify_info(
+            self.env._(
+                "Reconciliation started: the shop shows how many objects it queued "
+                "when it has gone through Shopify's pages."
+            ),
+            close=True,
+        )
 
 
 def _iso(value) -> str:

@@ -40,17 +40,12 @@ class ShopifyShop(models.Model):
                 max_retries=1,
                 description=f"Shopify {shop.shop_domain}: rehearse deliveries",
             )._shopify_rehearse()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "Rehearsing: reload the shop in a few seconds to see what each "
-                    "delivery got."
-                ),
-            },
-        }
+        return self._shopify_notify_info(
+            self.env._(
+                "Rehearsing: reload the shop in a few seconds to see what each "
+                "delivery got."
+            )
+        )
 
     def _shopify_rehearse(self):
         """Job: send the three deliveries to the webhook URL; record what each got and

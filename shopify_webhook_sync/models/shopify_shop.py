@@ -247,6 +247,18 @@ class ShopifyShop(models.Model):
             shop.duplicate_count = duplicates.get(shop, 0)
             shop.event_queued_count = counts.get((shop.id, "queued"), 0)
 
+    def _shopify_notify_info(self, message: str, close: bool = False) -> dict:
+        """The notification a button shows once it queued its job (``close``: and the
+        dialog it was pressed in closes)."""
+        params = {"type": "info", "message": message}
+        if close:
+            params["next"] = {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
+
     def action_open_events(self):
         """The shop's events, with the button's search_default_* filters applied."""
         action = self.env["ir.actions.act_window"]._for_xml_id(

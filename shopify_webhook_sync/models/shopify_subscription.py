@@ -73,17 +73,12 @@ class ShopifyShop(models.Model):
                 ),
                 method,
             )()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "Asking Shopify: reload the shop in a few seconds to see its "
-                    "webhook subscriptions."
-                ),
-            },
-        }
+        return self._shopify_notify_info(
+            self.env._(
+                "Asking Shopify: reload the shop in a few seconds to see its "
+                "webhook subscriptions."
+            )
+        )
 
     @api.model
     def _cron_check_webhooks(self):
