@@ -20,3 +20,4 @@ from . import shopify_rehearsal
 from . import shopify_fulfillment_in
 from . import shopify_sync_attempt
 from . import shopify_event_overview
+from . import shopify_workflow

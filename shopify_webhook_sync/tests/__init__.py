@@ -19,3 +19,4 @@ from . import test_order_lines
 from . import test_operate
 from . import test_fix
 from . import test_order_property
+from . import test_workflow
