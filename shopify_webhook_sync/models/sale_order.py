@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .shopify_shop import NO_REQUEUE
+from .shopify_shop import FIXES, NO_REQUEUE
 
 
 class SaleOrder(models.Model):
@@ -106,7 +106,9 @@ class ProductPricelist(models.Model):
         domain = []
         if all(pricelist.company_id for pricelist in self):
             domain = [("company_id", "in", self.company_id.ids)]
-        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked()
+        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked(
+            FIXES["currency"]
+        )
 
 
 MANAGER = "shopify_webhook_sync.group_shopify_manager"

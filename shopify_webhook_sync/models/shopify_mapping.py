@@ -4,6 +4,8 @@ not exist stops with a reason, and saving the mapping re-queues it."""
 
 from odoo import api, fields, models
 
+from .shopify_shop import FIXES
+
 
 class ShopifyMappingMixin(models.AbstractModel):
     _name = "shopify.mapping.mixin"
@@ -13,16 +15,18 @@ class ShopifyMappingMixin(models.AbstractModel):
         "shopify.shop", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(related="shop_id.company_id", store=True)
+    # The key in FIXES of what saving a mapping of this model may settle.
+    _shopify_fix = None
 
     @api.model_create_multi
     def create(self, vals_list):
         mappings = super().create(vals_list)
-        mappings.shop_id._shopify_requeue_blocked()
+        mappings.shop_id._shopify_requeue_blocked(FIXES[self._shopify_fix])
         return mappings
 
     def write(self, vals):
         result = super().write(vals)
-        self.shop_id._shopify_requeue_blocked()
+        self.shop_id._shopify_requeue_blocked(FIXES[self._shopify_fix])
         return result
 
 
@@ -32,6 +36,7 @@ class ShopifyTaxMapping(models.Model):
     _name = "shopify.tax.mapping"
     _inherit = "shopify.mapping.mixin"
     _description = "Shopify Tax Mapping"
+    _shopify_fix = "tax_mapping"
     _order = "shop_id, title, rate"
 
     title = fields.Char(
@@ -84,6 +89,7 @@ class ShopifyGatewayMapping(models.Model):
     _name = "shopify.gateway.mapping"
     _inherit = "shopify.mapping.mixin"
     _description = "Shopify Payment Gateway Mapping"
+    _shopify_fix = "gateway"
     _order = "shop_id, gateway"
 
     gateway = fields.Char(required=True)
@@ -105,6 +111,7 @@ class ShopifyShippingMapping(models.Model):
     _name = "shopify.shipping.mapping"
     _inherit = "shopify.mapping.mixin"
     _description = "Shopify Shipping Mapping"
+    _shopify_fix = "shipping"
     _order = "shop_id, name"
 
     name = fields.Char(
@@ -136,3 +143,31 @@ class ShopifyShippingMapping(models.Model):
             if mapping:
                 return mapping.product_id
         return self.env["product.product"]
+
+
+class AccountTax(models.Model):
+    _inherit = "account.tax"
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(vals) & TAX_COMPUTATION_FIELDS:
+            mappings = (
+                self.env["shopify.tax.mapping"]
+                .sudo()
+                .search([("tax_id", "in", self.ids)])
+            )
+            mappings.shop_id._shopify_requeue_blocked(FIXES["tax"])
+        return result
+
+
+# What a tax computes with: changing one may settle an order that waited for its taxes
+# (a tax included in the price or not, a total that differed).
+TAX_COMPUTATION_FIELDS = {
+    "amount",
+    "amount_type",
+    "price_include_override",
+    "include_base_amount",
+    "is_base_affected",
+    "children_tax_ids",
+    "active",
+}

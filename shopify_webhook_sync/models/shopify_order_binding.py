@@ -7,7 +7,7 @@ from odoo.tools import float_compare, html2plaintext
 from ..lib.queries import ORDER, ORDER_TIPS
 from ..lib.webhook import to_gid
 from .sale_order import DISCOUNT_DIGITS
-from .shopify_shop import SyncBlocked
+from .shopify_shop import FIXES, SyncBlocked
 
 
 class ShopifyOrderBinding(models.Model):
@@ -95,7 +95,7 @@ class ShopifyOrderBinding(models.Model):
             taxes = self._shopify_line_taxes(shop, order, line, missing, needs)
             if problem:
                 missing.append(problem)
-                needs.append(self._shopify_product_need(shop, line))
+                needs.append(self._shopify_product_need(shop, line, order))
                 continue
             values[line["id"]] = _line_vals(
                 line, product, taxes, order.get("taxesIncluded")
@@ -116,8 +116,8 @@ class ShopifyOrderBinding(models.Model):
                 )
                 continue
             values[shipping["id"]] = _shipping_vals(shipping, product, taxes)
-        values.update(self._shopify_duty_and_fee_vals(shop, order, missing))
-        pricelist = self._shopify_pricelist(shop, order, missing)
+        values.update(self._shopify_duty_and_fee_vals(shop, order, missing, needs))
+        pricelist = self._shopify_pricelist(shop, order, missing, needs)
         if missing:
             raise SyncBlocked(
                 "needs_mapping",
@@ -136,10 +136,22 @@ class ShopifyOrderBinding(models.Model):
         return values, pricelist
 
     @api.model
-    def _shopify_product_need(self, shop, line: dict) -> dict:
-        """What a line without a product needs: a product with its SKU (or the variant
-        mapped by hand), unless several products share it."""
+    def _shopify_product_need(self, shop, line: dict, order: dict) -> dict:
+        """What a line without a product needs: the shop's product for tips, gift
+        cards and custom items without a SKU (a setting), else a product with its SKU
+        (or the variant mapped by hand), unless several products share it."""
         variant = line.get("variant") or {}
+        setting = (
+            "tip_product_id"
+            if not variant and line["id"] in order.get("tipLineIds", ())
+            else "gift_card_product_id"
+            if line.get("isGiftCard") and not variant
+            else "custom_item_product_id"
+            if not variant and not (line.get("sku") or "").strip()
+            else None
+        )
+        if setting:
+            return {"kind": "setting", "field": setting, "name": line.get("name")}
         sku = (variant.get("sku") or line.get("sku") or "").strip()
         barcode = (variant.get("barcode") or "").strip()
         Product = self.env["product.product"].with_company(shop.company_id)
@@ -275,6 +287,13 @@ class ShopifyOrderBinding(models.Model):
                     if tax.price_include
                     else self.env._("not included"),
                 )
+                need = {
+                    "kind": "tax_included",
+                    "title": title,
+                    "rate": float(rate or 0),
+                }
+                if needs is not None and need not in needs:
+                    needs.append(need)
             else:
                 problem += self.env._(
                     "no tax mapping. Add it in Shopify > Configuration > Tax Mappings."
@@ -286,7 +305,9 @@ class ShopifyOrderBinding(models.Model):
                 missing.append(problem)
         return taxes
 
-    def _shopify_duty_and_fee_vals(self, shop, order: dict, missing: list) -> dict:
+    def _shopify_duty_and_fee_vals(
+        self, shop, order: dict, missing: list, needs: list
+    ) -> dict:
         """Sale line values for the order's duties (their current total, on the
         shop's Duty Product) and each additional fee (on its Fee Product, with its
         taxes through the tax mapping)."""
@@ -299,17 +320,19 @@ class ShopifyOrderBinding(models.Model):
             )
             if problem:
                 missing.append(problem)
+                needs.append({"kind": "setting", "field": "duty_product_id"})
             else:
                 values[line["id"]] = _extra_vals(
                     line, product, duties, product.browse()
                 )
         for fee in order.get("additionalFees") or []:
-            taxes = self._shopify_line_taxes(shop, order, fee, missing)
+            taxes = self._shopify_line_taxes(shop, order, fee, missing, needs)
             product, problem = self._shopify_setting_product(
                 shop, fee, "fee_product_id"
             )
             if problem:
                 missing.append(problem)
+                needs.append({"kind": "setting", "field": "fee_product_id"})
             else:
                 values[fee["id"]] = _extra_vals(
                     fee, product, _money(fee["price"]), taxes
@@ -325,7 +348,7 @@ class ShopifyOrderBinding(models.Model):
         )
 
     @api.model
-    def _shopify_pricelist(self, shop, order: dict, missing: list):
+    def _shopify_pricelist(self, shop, order: dict, missing: list, needs: list):
         """A pricelist in the currency the customer paid in (presentment currency),
         required when it is not the company's: the order is written in it."""
         currency = order.get("presentmentCurrencyCode") or order.get("currencyCode")
@@ -347,6 +370,7 @@ class ShopifyOrderBinding(models.Model):
                     company=shop.company_id.name,
                 )
             )
+            needs.append({"kind": "currency", "currency": currency})
         return pricelist
 
     # -- writing --
@@ -514,8 +538,8 @@ class ShopifyOrderBinding(models.Model):
             "needs_review",
             self.env._(
                 "Shopify order %(order)s: Odoo's totals differ from Shopify's, so it "
-                "was not written. %(figures)s. Check the tax and shipping mappings "
-                "(or the products' taxes), then retry.",
+                "was not written. %(figures)s. Check the tax mappings and their Odoo "
+                "taxes: saving one retries the order.",
                 order=order["name"],
                 figures="; ".join(
                     self.env._(
@@ -527,6 +551,10 @@ class ShopifyOrderBinding(models.Model):
                     for name, odoo, shopify in figures
                 ),
             ),
+            needs=[
+                {"kind": "totals", "figure": name, "odoo": odoo, "shopify": shopify}
+                for name, odoo, shopify in figures
+            ],
         )
 
 
@@ -711,7 +739,7 @@ class ShopifyShop(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if set(vals) & set(ORDER_LINE_PRODUCT_FIELDS):
-            self._shopify_requeue_blocked()
+            self._shopify_requeue_blocked(FIXES["setting"])
         return result
 
 

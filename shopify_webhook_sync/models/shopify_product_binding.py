@@ -13,7 +13,7 @@ from odoo import api, fields, models
 
 from ..lib.queries import PRODUCT
 from ..lib.webhook import gid_id, to_gid
-from .shopify_shop import NO_REQUEUE, SyncBlocked
+from .shopify_shop import FIXES, NO_REQUEUE, SyncBlocked
 
 
 class ShopifyProductBinding(models.Model):
@@ -64,7 +64,7 @@ class ShopifyProductBinding(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if vals.get("product_id") and not self.env.context.get(NO_REQUEUE):
-            self.shop_id._shopify_requeue_blocked()
+            self.shop_id._shopify_requeue_blocked(FIXES["product"])
             self._shopify_enqueue_stock()
         return result
 
@@ -269,7 +269,9 @@ class ProductProduct(models.Model):
         domain = []  # a product shared between companies concerns every shop
         if all(product.company_id for product in self):
             domain = [("company_id", "in", self.company_id.ids)]
-        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked()
+        self.env["shopify.shop"].sudo().search(domain)._shopify_requeue_blocked(
+            FIXES["product"]
+        )
 
 
 class ShopifyShop(models.Model):

@@ -224,6 +224,9 @@ class ShopifyRefundBinding(models.Model):
                     odoo=move.amount_total,
                     shopify=expected,
                 ),
+                needs=[
+                    {"kind": "totals", "odoo": move.amount_total, "shopify": expected}
+                ],
             )
 
     def _shopify_register_payments(self, move, refund: dict, journals: dict):

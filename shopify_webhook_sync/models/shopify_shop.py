@@ -31,6 +31,17 @@ WEBHOOK_PATH = "/shopify/webhook"
 # Context key: writes made by a sync itself re-queue no blocked events (the job that
 # makes them is the one settling those events).
 NO_REQUEUE = "shopify_no_requeue"
+# What each fix may settle, by the kinds of need an event lists (``SyncBlocked.needs``):
+# saving one re-queues the events that wait for one of its kinds.
+FIXES = {
+    "product": ("product", "variant", "ambiguous"),
+    "setting": ("setting", "product", "variant"),  # a custom item may take it
+    "tax_mapping": ("tax", "tax_included", "totals"),
+    "tax": ("tax_included", "totals"),  # an Odoo tax's computation changed
+    "shipping": ("shipping",),
+    "gateway": ("gateway",),
+    "currency": ("currency",),
+}
 # Retries on transient errors (outage, 5xx): with the retry pattern of the job function,
 # 30 tries reach well beyond a day of Shopify being unreachable. Shopify's rate limit is
 # no error: its waits never count (see retryable()).
@@ -334,14 +345,17 @@ class ShopifyShop(models.Model):
         }
         return job, row
 
-    def _shopify_requeue_blocked(self):
-        """A mapping was saved: the objects that waited for one are synced again (each
-        once: identity keys); those still missing something go back to needs_mapping."""
+    def _shopify_requeue_blocked(self, kinds=None):
+        """A fix was saved: the objects whose events wait for it are synced again
+        (each once: identity keys); those still missing something go back where they
+        were. ``kinds``: the needs that fix may settle (FIXES); the events re-queued
+        are those in Needs Mapping, Needs Review or Failed that list one of them, and
+        those in Needs Mapping that list nothing (what they miss is unknown). None:
+        every event in Needs Mapping."""
         if self.env.context.get(NO_REQUEUE) or not self:
             return
-        self.env["shopify.webhook.event"].sudo().search(
-            [("shop_id", "in", self.ids), ("state", "=", "needs_mapping")]
-        )._shopify_requeue()
+        Event = self.env["shopify.webhook.event"].sudo()
+        Event.browse(Event._shopify_waiting_for(self, kinds))._shopify_requeue()
 
     def _job_prepare_context_before_enqueue_keys(self):
         # The object a job syncs travels in its context, so that on_fail (which is only

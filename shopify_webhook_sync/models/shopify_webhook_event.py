@@ -692,6 +692,33 @@ class ShopifyWebhookEvent(models.Model):
             lambda e: e.job_uuid not in set(live.mapped("uuid"))
         )._shopify_requeue()
 
+    @api.model
+    def _shopify_waiting_for(self, shops, kinds=None) -> list[int]:
+        """Ids of the events of ``shops`` that wait for one of ``kinds`` (see
+        ShopifyShop._shopify_requeue_blocked), read in SQL from what they list."""
+        self.flush_model(["shop_id", "state", "missing_data"])
+        waits = SQL("state = 'needs_mapping'")
+        if kinds is not None:
+            waits = SQL(
+                """CASE WHEN jsonb_typeof(missing_data) = 'array'
+                             AND jsonb_array_length(missing_data) > 0
+                        THEN EXISTS (
+                            SELECT 1 FROM jsonb_array_elements(missing_data) need
+                             WHERE need->>'kind' = ANY(%s))
+                        ELSE state = 'needs_mapping' END""",
+                list(kinds),
+            )
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM shopify_webhook_event"
+                " WHERE shop_id = ANY(%s) AND state IN %s AND %s",
+                shops.ids,
+                PROBLEM_STATES,
+                waits,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
     def _shopify_requeue(self):
         """Enqueue the sync of these events' objects (once per object); they wait
         queued."""
