@@ -61,6 +61,7 @@ query Order($id: ID!, $after: String) {
     shippingAddress { ...Address }
     currentSubtotalPriceSet { ...Money }
     currentTotalTaxSet { ...Money }
+    currentTaxLines { ...TaxLine }
     currentTotalPriceSet { ...Money }
     totalTipReceivedSet { ...Money }
     currentTotalDutiesSet { ...Money }
@@ -68,6 +69,7 @@ query Order($id: ID!, $after: String) {
     shippingLines(first: 10) {
       nodes {
         id title code isRemoved
+        discountedPriceSet { ...Money }
         currentDiscountedPriceSet { ...Money }
         taxLines { ...TaxLine }
       }

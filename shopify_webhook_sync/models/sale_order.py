@@ -35,6 +35,14 @@ class SaleOrder(models.Model):
         groups="shopify_webhook_sync.group_shopify_user",
     )
 
+    @api.depends("order_line.shopify_tax_amounts")
+    def _compute_amounts(self):
+        return super()._compute_amounts()
+
+    @api.depends("order_line.shopify_tax_amounts")
+    def _compute_tax_totals(self):
+        return super()._compute_tax_totals()
+
     def _shopify_events_domain(self):
         bindings = self.sudo().shopify_binding_ids
         return [
@@ -75,6 +83,39 @@ class SaleOrderLine(models.Model):
     shopify_line_gid = fields.Char(
         string="Shopify Line Item", copy=False, index="btree_not_null"
     )
+    # Shopify's tax amounts for the line as synced: {"amount": the line's amount,
+    # "taxes": {tax id: amount}}, in the order's currency. Odoo carries them instead
+    # of computing its own while the line keeps that amount and those taxes.
+    shopify_tax_amounts = fields.Json(copy=False, readonly=True)
+
+    @api.depends("shopify_tax_amounts")
+    def _compute_amount(self):
+        return super()._compute_amount()
+
+    def _prepare_base_line_for_taxes_computation(self, **kwargs):
+        manual = self._shopify_manual_tax_amounts()
+        if manual and kwargs.get("manual_tax_amounts") is None:
+            kwargs["manual_tax_amounts"] = manual
+        return super()._prepare_base_line_for_taxes_computation(**kwargs)
+
+    def _shopify_manual_tax_amounts(self) -> dict | None:
+        """Shopify's tax amounts as Odoo's taxes computation takes them, while the line
+        is what was synced (its amount and taxes); None once someone changed it."""
+        carried = self.shopify_tax_amounts
+        if not carried or self.display_type:
+            return None
+        currency = self.order_id.currency_id or self.company_id.currency_id
+        amount = self.price_unit * (1 - (self.discount or 0.0) / 100.0)
+        amount *= self.product_uom_qty
+        taxes = carried.get("taxes") or {}
+        if currency.compare_amounts(amount, carried.get("amount") or 0.0) or not {
+            int(tax_id) for tax_id in taxes
+        } <= set(self.tax_id.ids):
+            return None
+        return {
+            tax_id: {"tax_amount_currency": tax_amount}
+            for tax_id, tax_amount in taxes.items()
+        }
 
     @api.model
     def _shopify_ensure_discount_digits(self):

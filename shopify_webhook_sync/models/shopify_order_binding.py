@@ -1,9 +1,12 @@
 """Shopify order -> sale.order: fetch fresh, resolve every mapping, then create or
 update, and check that Odoo's totals equal Shopify's to the cent."""
 
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.tools import float_compare, html2plaintext
 
+from ..lib.order_taxes import TaxedLine, current_taxes, tax_key
 from ..lib.queries import ORDER, ORDER_TIPS
 from ..lib.webhook import to_gid
 from .sale_order import DISCOUNT_DIGITS
@@ -90,6 +93,7 @@ class ShopifyOrderBinding(models.Model):
         missing = []
         needs = []  # the same, structured for the buttons that fix it
         values = {}
+        taxed = []  # each line's Shopify taxes, carried as they are (below)
         for line in lines:
             product, problem = self._shopify_product(shop, line, order)
             taxes = self._shopify_line_taxes(shop, order, line, missing, needs)
@@ -100,6 +104,7 @@ class ShopifyOrderBinding(models.Model):
             values[line["id"]] = _line_vals(
                 line, product, taxes, order.get("taxesIncluded")
             )
+            taxed.append(_taxed_item(line))
         for shipping in (order.get("shippingLines") or {}).get("nodes", []):
             product = self.env["shopify.shipping.mapping"]._shopify_product(
                 shop, shipping
@@ -116,7 +121,9 @@ class ShopifyOrderBinding(models.Model):
                 )
                 continue
             values[shipping["id"]] = _shipping_vals(shipping, product, taxes)
+            taxed.append(_taxed_shipping(shipping))
         values.update(self._shopify_duty_and_fee_vals(shop, order, missing, needs))
+        taxed += [_taxed(fee) for fee in order.get("additionalFees") or []]
         pricelist = self._shopify_pricelist(shop, order, missing, needs)
         if missing:
             raise SyncBlocked(
@@ -133,7 +140,56 @@ class ShopifyOrderBinding(models.Model):
                 ),
                 needs=needs,
             )
+        self._shopify_carry_taxes(shop, order, lines, values, taxed)
         return values, pricelist
+
+    def _shopify_carry_taxes(self, shop, order, lines, values, taxed):
+        """Each line carries Shopify's tax amounts (``shopify_tax_amounts``) rather
+        than Odoo's, which round otherwise (Odoo's rounding method, a partly refunded
+        line's tax less its removed part's): for the taxes mapped to an Odoo tax of
+        the same rate, as long as they add up to Shopify's current figures. A line
+        whose prices include taxes and whose units were partly removed then takes
+        Shopify's amount before taxes plus those taxes."""
+        by_key = self._shopify_mapped_taxes(shop)
+        other_rate = {
+            key
+            for line in taxed
+            for key, _amount in line.taxes
+            if not _same_rate(by_key.get(key), key[1])
+        }
+        carried = current_taxes(
+            taxed,
+            [
+                (tax_key(tax_line), _decimal(tax_line["priceSet"]))
+                for tax_line in order.get("currentTaxLines") or []
+            ],
+            _decimal(order.get("currentTotalTaxSet")),
+            excluded=other_rate,
+        )
+        items = {line["id"]: line for line in lines}
+        keys = {line.gid: {key for key, _amount in line.taxes} for line in taxed}
+        for gid, amounts in carried.items():
+            taxes = {}
+            for key, amount in amounts.items():
+                tax_id = str(by_key[key].id)
+                taxes[tax_id] = float(Decimal(str(taxes.get(tax_id, 0))) + amount)
+            vals = values[gid]
+            all_carried = set(amounts) == keys[gid]
+            if gid in items and order.get("taxesIncluded") and all_carried:
+                _carry_included(vals, items[gid], sum(amounts.values()))
+            vals["shopify_tax_amounts"] = {
+                "amount": _vals_amount(vals),
+                "taxes": taxes,
+            }
+
+    def _shopify_mapped_taxes(self, shop) -> dict:
+        """{(Shopify title, rate): Odoo tax} of the shop's tax mappings."""
+        return {
+            tax_key({"title": mapping.title, "rate": mapping.rate}): mapping.tax_id
+            for mapping in self.env["shopify.tax.mapping"].search(
+                [("shop_id", "=", shop.id)]
+            )
+        }
 
     @api.model
     def _shopify_product_need(self, shop, line: dict, order: dict) -> dict:
@@ -502,7 +558,11 @@ class ShopifyOrderBinding(models.Model):
                         odoo=f"{sol.qty_delivered:g}",
                     )
                 )
-            if sol.qty_invoiced and len(vals) > 1 and _line_differs(sol, vals, qty):
+            if (
+                sol.qty_invoiced
+                and len(vals) > 1
+                and _line_differs(sol, vals, qty, tax_amounts=False)
+            ):
                 problems.append(
                     self.env._(
                         "- '%(line)s' is invoiced at %(odoo).2f; Shopify now says "
@@ -558,6 +618,70 @@ class ShopifyOrderBinding(models.Model):
         )
 
 
+def _decimal(money_bag: dict | None) -> Decimal:
+    """An amount in the currency the customer paid in, exactly as Shopify wrote it."""
+    money_bag = money_bag or {}
+    money = money_bag.get("presentmentMoney") or money_bag.get("shopMoney") or {}
+    return Decimal(str(money.get("amount") or 0))
+
+
+def _taxed(line: dict, size: Decimal = Decimal(0)) -> TaxedLine:
+    """A line's Shopify taxes, all of it left (an additional fee)."""
+    return TaxedLine(
+        line["id"],
+        [(tax_key(t), _decimal(t["priceSet"])) for t in line.get("taxLines") or []],
+        size=size or abs(_decimal(line.get("price"))),
+    )
+
+
+def _taxed_item(line: dict) -> TaxedLine:
+    """A line item's tax lines are for all its units, ``currentQuantity`` are left
+    (each unit removed at most one rounding)."""
+    taxed = _taxed(line, abs(_decimal(line["priceAfterAllDiscountsBeforeTaxesSet"])))
+    taxed.whole = Decimal(line["quantity"])
+    taxed.current = Decimal(line["currentQuantity"])
+    taxed.removals = line["quantity"] - line["currentQuantity"]
+    return taxed
+
+
+def _taxed_shipping(shipping: dict) -> TaxedLine:
+    """A shipping line's tax lines are for its discounted price; a refund of part of
+    it leaves its current price (a removed line: nothing)."""
+    current = _decimal(shipping.get("currentDiscountedPriceSet"))
+    taxed = _taxed(shipping, abs(current) or Decimal("0.01"))
+    taxed.whole = _decimal(shipping.get("discountedPriceSet")) or current
+    taxed.current = Decimal(0) if shipping.get("isRemoved") else current
+    taxed.removals = int(taxed.current != taxed.whole)
+    return taxed
+
+
+def _same_rate(tax, rate: Decimal) -> bool:
+    """Whether an Odoo tax computes Shopify's ``rate`` (a percentage of it): only
+    such a tax carries Shopify's amounts."""
+    return bool(
+        tax
+        and tax.amount_type == "percent"
+        and abs(Decimal(str(tax.amount)) - rate * 100) < Decimal("0.0001")
+    )
+
+
+def _carry_included(vals: dict, line: dict, taxes: Decimal) -> None:
+    """With prices that include taxes, a partly removed line's amount is Shopify's
+    amount before taxes plus the taxes it carries (Shopify gives no current amount
+    with taxes per line)."""
+    if line["currentQuantity"] in (0, line["quantity"]):
+        return
+    amount = _decimal(line["priceAfterAllDiscountsBeforeTaxesSet"]) + taxes
+    original = vals["price_unit"] * vals["product_uom_qty"]
+    vals["discount"] = _discount(original, float(amount))
+
+
+def _vals_amount(vals: dict) -> float:
+    """The line amount ``vals`` give (price, quantity and discount), to the cent."""
+    amount = vals["price_unit"] * vals["product_uom_qty"]
+    return round(amount * (1 - vals.get("discount", 0.0) / 100), 2)
+
+
 def _money(money_bag: dict | None) -> float:
     """An amount in the currency the customer paid in (presentment): the order is
     written in it, so nothing is converted amount by amount."""
@@ -581,15 +705,17 @@ def _line_vals(line: dict, product, taxes, taxes_included: bool) -> dict:
         "discount": _discount(price * quantity, _line_amount(line, taxes_included)),
         "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": line["id"],
+        "shopify_tax_amounts": False,
     }
 
 
 def _line_amount(line: dict, taxes_included: bool) -> float:
     """The line's current amount after all its discounts. Shopify gives it before
-    taxes (priceAfterAllDiscountsBeforeTaxesSet, current quantity); with prices that
-    include taxes, it is the original amount of the current quantity less the
-    discounts allocated to it (in proportion when part of the line was refunded)."""
-    if not taxes_included:
+    taxes (priceAfterAllDiscountsBeforeTaxesSet, current quantity: the amount of a
+    line without taxes); with prices that include taxes, it is the original amount of
+    the current quantity less the discounts allocated to it (in proportion when part
+    of the line was removed, unless it carries Shopify's taxes: _carry_included)."""
+    if not taxes_included or not line.get("taxLines"):
         return _money(line["priceAfterAllDiscountsBeforeTaxesSet"])
     quantity, current = line["quantity"], line["currentQuantity"]
     discounts = sum(
@@ -630,6 +756,7 @@ def _extra_vals(line: dict, product, amount: float, taxes) -> dict:
         "discount": 0.0,
         "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": line["id"],
+        "shopify_tax_amounts": False,
     }
 
 
@@ -642,6 +769,7 @@ def _shipping_vals(shipping: dict, product, taxes) -> dict:
         "discount": 0.0,
         "tax_id": [fields.Command.set(taxes.ids)],
         "shopify_line_gid": shipping["id"],
+        "shopify_tax_amounts": False,
     }
 
 
@@ -669,10 +797,16 @@ def _line_commands(sale_order, line_vals: dict) -> list:
     return commands
 
 
-def _line_differs(sol, vals: dict, qty=None) -> bool:
-    """Whether ``sol`` differs from ``vals`` (with quantity ``qty`` when given)."""
+def _line_differs(sol, vals: dict, qty=None, tax_amounts=True) -> bool:
+    """Whether ``sol`` differs from ``vals`` (with quantity ``qty`` when given; with
+    the tax amounts it carries unless ``tax_amounts`` is false)."""
     return (
-        sol.product_id.id != vals["product_id"]
+        (
+            tax_amounts
+            and (sol.shopify_tax_amounts or False)
+            != (vals.get("shopify_tax_amounts") or False)
+        )
+        or sol.product_id.id != vals["product_id"]
         or (qty if qty is not None else sol.product_uom_qty) != vals["product_uom_qty"]
         or float_compare(sol.discount, vals.get("discount", 0), precision_digits=9)
         or float_compare(

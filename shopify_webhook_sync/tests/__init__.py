@@ -20,3 +20,4 @@ from . import test_operate
 from . import test_fix
 from . import test_order_property
 from . import test_workflow
+from . import test_order_exact

@@ -20,9 +20,13 @@ Refund, RefundLineItem):
   sum of rates)`` when they include them (the amount then includes the taxes).
 * A refund (or an edit) that removes ``q`` of a line's ``quantity`` units takes
   ``q / quantity`` of the line's discounted amount and of each of its taxes, rounded;
-  ``currentQuantity`` and the order's ``current*`` totals are what is left.
+  one that removes the last units left takes all that is left (a line refunded in
+  full gives back exactly what it cost); ``currentQuantity`` and the order's
+  ``current*`` totals are what is left.
 * ``currentSubtotalPriceSet`` = the lines' current discounted amounts;
-  ``currentTotalTaxSet`` = their current taxes + the shipping's;
+  ``currentTotalTaxSet`` = their current taxes + the shipping's; ``currentTaxLines``
+  the same taxes summed per title and rate ("the total price for all tax lines with
+  the same rate and title", after returns);
   ``currentTotalPriceSet`` = subtotal + shipping + taxes (taxes not added when prices
   include them).
 """
@@ -81,6 +85,7 @@ class RefundLine:
     line: Line
     quantity: int
     restock: str  # CANCEL, NO_RESTOCK
+    removal: int = 0  # its index in line.removed
 
 
 @dataclasses.dataclass
@@ -112,17 +117,33 @@ class Order:
     def line_taxes(self, line: Line) -> list[Decimal]:
         return self.taxes(line.discounted(), line.rates)
 
-    def removed_part(self, line: Line, quantity: int) -> tuple[Decimal, list[Decimal]]:
-        """(discounted amount, taxes) taken off a line with ``quantity`` units."""
-        share = Decimal(quantity) / line.quantity
-        return cents(line.discounted() * share), [
-            cents(tax * share) for tax in self.line_taxes(line)
-        ]
+    def removed_parts(self, line: Line) -> list[tuple[Decimal, list[Decimal]]]:
+        """(discounted amount, taxes) taken off the line by each of its removals."""
+        amount, taxes = line.discounted(), self.line_taxes(line)
+        parts, left = [], line.quantity
+        for quantity in line.removed:
+            left -= quantity
+            if not left:  # the last units: all that is left
+                parts.append((amount, taxes))
+            else:
+                share = Decimal(quantity) / line.quantity
+                parts.append(
+                    (
+                        cents(line.discounted() * share),
+                        [cents(tax * share) for tax in self.line_taxes(line)],
+                    )
+                )
+            amount -= parts[-1][0]
+            taxes = [t - p for t, p in zip(taxes, parts[-1][1], strict=True)]
+        return parts
+
+    def removed_part(self, line: Line, removal: int) -> tuple[Decimal, list[Decimal]]:
+        """(discounted amount, taxes) taken off by the line's ``removal``-th one."""
+        return self.removed_parts(line)[removal]
 
     def current_line(self, line: Line) -> tuple[Decimal, list[Decimal]]:
         amount, taxes = line.discounted(), self.line_taxes(line)
-        for quantity in line.removed:
-            part, part_taxes = self.removed_part(line, quantity)
+        for part, part_taxes in self.removed_parts(line):
             amount -= part
             taxes = [t - p for t, p in zip(taxes, part_taxes, strict=True)]
         return amount, taxes
@@ -140,6 +161,19 @@ class Order:
             tax += sum(self.taxes(shipping, self.shipping.rates))
         total = subtotal + shipping + (0 if self.taxes_included else tax)
         return {"subtotal": subtotal, "shipping": shipping, "tax": tax, "total": total}
+
+    def current_tax_lines(self) -> dict[Rate, Decimal]:
+        """Shopify's current taxes per title and rate, lines and shipping."""
+        per_rate: dict[Rate, Decimal] = {}
+        for line in self.lines:
+            for rate, tax in zip(line.rates, self.current_line(line)[1], strict=True):
+                per_rate[rate] = per_rate.get(rate, Decimal(0)) + tax
+        if self.shipping:
+            shipping = self.shipping
+            taxes = self.taxes(shipping.discounted(), shipping.rates)
+            for rate, tax in zip(shipping.rates, taxes, strict=True):
+                per_rate[rate] = per_rate.get(rate, Decimal(0)) + tax
+        return per_rate
 
     def expected(self, currency: str) -> dict[str, Decimal]:
         """Untaxed, tax and total as Shopify states them in ``currency`` (the
@@ -162,8 +196,9 @@ class Order:
         self.version += 1
 
     def refund(self, number: int, removals: list[tuple[Line, int, str]]) -> Refund:
-        refund = Refund(number, [RefundLine(*removal) for removal in removals])
-        for line, quantity, _restock in removals:
+        refund = Refund(number, [])
+        for line, quantity, restock in removals:
+            refund.lines.append(RefundLine(line, quantity, restock, len(line.removed)))
             line.removed.append(quantity)
         self.refunds.append(refund)
         self.version += 1
@@ -304,6 +339,10 @@ class Order:
             "currentSubtotalPriceSet": self.money(totals["subtotal"]),
             "currentShippingPriceSet": self.money(totals["shipping"]),
             "currentTotalTaxSet": self.money(totals["tax"]),
+            "currentTaxLines": [
+                {"title": r.title, "rate": float(r.rate), "priceSet": self.money(tax)}
+                for r, tax in self.current_tax_lines().items()
+            ],
             "currentTotalPriceSet": self.money(totals["total"]),
             "currentTotalDiscountsSet": self.money(discounts),
             "totalTipReceivedSet": self.money(Decimal(0)),
@@ -317,7 +356,7 @@ class Order:
     def refund_dict(self, refund: Refund) -> dict:
         lines, total = [], Decimal(0)
         for n, refund_line in enumerate(refund.lines):
-            amount, taxes = self.removed_part(refund_line.line, refund_line.quantity)
+            amount, taxes = self.removed_part(refund_line.line, refund_line.removal)
             total += amount + (0 if self.taxes_included else sum(taxes))
             lines.append(
                 {

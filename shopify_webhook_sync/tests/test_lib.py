@@ -3,6 +3,7 @@ a real HTTP server that fails the way Shopify does."""
 
 import copy
 import unittest
+from decimal import Decimal
 
 from ..lib.client import (
     ShopifyClient,
@@ -11,6 +12,7 @@ from ..lib.client import (
     ShopifyTransientError,
 )
 from ..lib.describe import Described, describe
+from ..lib.order_taxes import TaxedLine, current_taxes
 from ..lib.queries import NEXT_PAGES, ORDER
 from ..lib.webhook import object_of, sign, verify
 from .common import ORDER_GID, ORDER_ID, fixture
@@ -276,3 +278,67 @@ class TestBudget(unittest.TestCase):
         self.assertEqual(self.store.saved, {})
         self.assertEqual(order["updatedAt"], "2026-11-30T10:00:00Z")
         self.assertEqual(len(lines), 60)
+
+
+class TestOrderTaxes(unittest.TestCase):
+    """Shopify's current tax amounts per line (lib/order_taxes.py)."""
+
+    VAT = ("VAT", Decimal("0.20000"))
+    GST = ("GST", Decimal("0.05000"))
+
+    def test_untouched_lines_carry_shopifys_own_amounts(self):
+        lines = [
+            TaxedLine("a", [(self.GST, Decimal("0.01"))]),
+            TaxedLine("b", [(self.GST, Decimal("0.01"))]),
+        ]
+        self.assertEqual(
+            current_taxes(lines, [(self.GST, Decimal("0.02"))], Decimal("0.02")),
+            {"a": {self.GST: Decimal("0.01")}, "b": {self.GST: Decimal("0.01")}},
+        )
+
+    def test_rounding_left_by_a_removal_goes_on_the_largest_removed_line(self):
+        # 3 units taxed 1.00; 1 removed: Shopify took 0.33 off, 0.67 is left.
+        small = TaxedLine("s", [(self.VAT, Decimal("1.00"))], 3, 2, 1, Decimal(5))
+        large = TaxedLine("l", [(self.VAT, Decimal("2.00"))], 3, 2, 1, Decimal(10))
+        carried = current_taxes(
+            [small, large], [(self.VAT, Decimal("2.00"))], Decimal("2.00")
+        )
+        self.assertEqual(carried["s"][self.VAT], Decimal("0.67"))
+        self.assertEqual(carried["l"][self.VAT], Decimal("1.33"))
+        carried = current_taxes(
+            [small, large], [(self.VAT, Decimal("2.01"))], Decimal("2.01")
+        )
+        self.assertEqual(carried["l"][self.VAT], Decimal("1.34"))
+
+    def test_more_than_rounding_or_nothing_removed_is_not_carried(self):
+        line = TaxedLine("a", [(self.VAT, Decimal("1.00"))], 3, 2, 1)
+        self.assertEqual(
+            current_taxes([line], [(self.VAT, Decimal("0.90"))], Decimal("0.90")), {}
+        )
+        whole = TaxedLine("b", [(self.VAT, Decimal("1.00"))])
+        self.assertEqual(
+            current_taxes([whole], [(self.VAT, Decimal("1.01"))], Decimal("1.01")), {}
+        )
+
+    def test_taxes_not_broken_down_are_carried_together_or_not_at_all(self):
+        line = TaxedLine(
+            "a", [(self.VAT, Decimal("1.00")), (self.GST, Decimal("0.25"))]
+        )
+        # currentTaxLines missing: the order's total tax is the target.
+        self.assertEqual(
+            current_taxes([line], [], Decimal("1.25")),
+            {"a": {self.VAT: Decimal("1.00"), self.GST: Decimal("0.25")}},
+        )
+        self.assertEqual(
+            current_taxes([line], [], Decimal("1.25"), excluded={self.GST}), {}
+        )
+        # Broken down: the other tax is still carried.
+        self.assertEqual(
+            current_taxes(
+                [line],
+                [(self.VAT, Decimal("1.00")), (self.GST, Decimal("0.25"))],
+                Decimal("1.25"),
+                excluded={self.GST},
+            ),
+            {"a": {self.VAT: Decimal("1.00")}},
+        )

@@ -293,6 +293,7 @@ class TestOrderProperty(ShopifyCase):
     def setUp(self):
         super().setUp()
         self.fake.reset(objects=True)
+        self.reviews = []  # the examples that ended in review, described
 
     def test_any_order_in_any_delivery_order_ends_exact_or_in_review(self):
         outcomes = collections.Counter()
@@ -317,12 +318,16 @@ class TestOrderProperty(ShopifyCase):
 
         example()
         _logger.info("order property: %s", dict(outcomes))
-        # Measured on these 300 seeded examples: 289 exact, 11 in review, every one a
-        # tax-included order with a partly refunded or removed line (Odoo's tax on the
-        # line's current amount against Shopify's tax less the removed part's, a cent
-        # apart). Any regression below that share fails.
-        self.assertGreaterEqual(
-            outcomes["exact"] * 100, sum(outcomes.values()) * 96, dict(outcomes)
+        # Every example ends exact: each line carries Shopify's tax amounts. Before
+        # that, 289 of these 300 were exact and 11 in review, every one a tax-included
+        # order with a partly refunded or removed line (Odoo's tax on what is left of
+        # the line against Shopify's tax less the removed part's, a cent apart).
+        # What Odoo truly cannot carry is not drawn here; each case waits for review
+        # with both figures and has its own test: a Shopify tax mapped to an Odoo tax
+        # of another rate and another price on an invoiced line (test_order_exact), a
+        # quantity below what Odoo delivered (test_refunds).
+        self.assertEqual(
+            outcomes["exact"], sum(outcomes.values()), "\n\n".join(self.reviews)
         )
 
     def test_http_deliveries_end_exact(self):
@@ -370,6 +375,7 @@ class TestOrderProperty(ShopifyCase):
             figures = FIGURES if event.object_kind == "order" else REFUND_FIGURES
             self.assertRegex(event.error_message, figures, f"both figures\n{where}")
         if review:
+            self.reviews.append(where)
             return "review"  # waiting for review, with both figures
         self.assertEqual(set(order_events.mapped("state")), {"done"}, where)
         binding = self.env["shopify.order.binding"].search(
