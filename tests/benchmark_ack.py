@@ -778,14 +778,15 @@ def million_report(phases, added):
     return "\n".join(lines)
 
 
-def write_readme(text, path=README):
-    """Replace the block between the markers (inclusive), or append a Performance
-    section: nothing else of the file is touched (it is read right before writing)."""
-    block = f"{START}\n{text}\n{END}"
+def write_readme(text, path=README, start=START, end=END):
+    """Replace the block between the markers ``start`` and ``end`` (inclusive), or
+    append a Performance section: nothing else of the file is touched (it is read
+    right before writing)."""
+    block = f"{start}\n{text}\n{end}"
     current = path.read_text() if path.exists() else ""
-    if START in current and END in current.split(START, 1)[1]:
-        head, rest = current.split(START, 1)
-        tail = rest.split(END, 1)[1]
+    if start in current and end in current.split(start, 1)[1]:
+        head, rest = current.split(start, 1)
+        tail = rest.split(end, 1)[1]
         path.write_text(head + block + tail)
     else:
         sep = (

@@ -79,7 +79,8 @@ def webhook_headers(body: bytes, secret: str, domain: str, topic: str, **overrid
 class OdooServer:
     """``odoo`` as a subprocess on 127.0.0.1 with ``workers`` HTTP workers and the job
     runner (channel capacity ``jobs``), serving one database. ``addons_path``: the
-    directories holding addons (default: this repository)."""
+    directories holding addons (default: this repository); ``server_wide``: the
+    server-wide modules; ``env``: extra environment variables of the process."""
 
     def __init__(
         self,
@@ -90,10 +91,13 @@ class OdooServer:
         run_dir=None,
         extra="",
         addons_path=None,
+        server_wide="base,web,queue_job,shopify_webhook_sync",
+        env=None,
     ):
         self.db = db or os.environ["SWS_SYSTEM_DB"]
         self.workers, self.jobs = workers, jobs
         self.addons_path = ",".join(str(path) for path in (addons_path or [REPO]))
+        self.env = dict(os.environ, **(env or {}))
         self.odoo_bin = odoo_bin or os.environ["SWS_ODOO_BIN"]
         self.run_dir = Path(run_dir or os.environ["SWS_RUN_DIR"])
         self.port, self.gevent_port = free_port(), free_port()
@@ -114,7 +118,7 @@ gevent_port = {self.gevent_port}
 workers = {workers}
 max_cron_threads = 0
 limit_time_real = 120
-server_wide_modules = base,web,queue_job,shopify_webhook_sync
+server_wide_modules = {server_wide}
 log_level = info
 {extra}
 [queue_job]
@@ -129,6 +133,7 @@ channels = root:{jobs},root.shopify:{jobs}
                 [self.odoo_bin, "-c", str(self.conf), "--logfile", str(self.log)],
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
+                env=self.env,
             )
         try:
             deadline = time.monotonic() + timeout
