@@ -308,3 +308,45 @@ class TestRefunds(ShopifyCase):
         self.sync_order()
         self.run_jobs()
         self.assertEqual(event.state, "done")
+
+    # -- an order cancelled after invoicing: its refund is the credit note, once --
+
+    def _cancelled_after_invoicing(self, topics):
+        """Shopify cancels the invoiced order and refunds it whole (every line's
+        current quantity 0, restock CANCEL); the deliveries arrive in ``topics``'
+        order, the first one twice. One credit note of the invoice's amount, the
+        order's quantities at Shopify's 0, every event done."""
+        sale_order = self.sync_order()
+        invoice = self.invoice(sale_order)
+        for line in self.refund()["refundLineItems"]["nodes"]:
+            line["restockType"] = "CANCEL"
+        self.shopify_refunds()
+        self.order()["cancelledAt"] = "2022-01-02T00:00:00Z"
+        self.order()["cancelReason"] = "CUSTOMER"
+        for topic in (*topics, topics[0], "orders/updated"):
+            self.assertEqual(self.deliver(topic).status_code, 200)
+            self.run_jobs()
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        credit_notes = self.env["account.move"].search(
+            [("move_type", "=", "out_refund")]
+        )
+        self.assertEqual(len(credit_notes), 1, "the refund made one credit note")
+        self.assertEqual(credit_notes, self.credit_notes())
+        self.assertEqual(credit_notes.state, "posted")
+        self.assertEqual(credit_notes.reversed_entry_id, invoice)
+        self.assertEqual(credit_notes.amount_total, invoice.amount_total)
+        items = sale_order.order_line.filtered("product_id.default_code")
+        self.assertEqual(set(items.mapped("product_uom_qty")), {0.0})
+        self.assertEqual(set(items.mapped("qty_invoiced")), {0.0})
+        self.assertEqual(
+            set(sale_order.order_line.mapped("qty_to_invoice")),
+            {0.0},
+            "nothing left to invoice, nor to credit",
+        )
+        self.assertEqual(sale_order.amount_total, 0)
+
+    def test_cancelled_after_invoicing_cancel_then_refund_one_credit_note(self):
+        self._cancelled_after_invoicing(("orders/cancelled", "refunds/create"))
+
+    def test_cancelled_after_invoicing_refund_then_cancel_one_credit_note(self):
+        self._cancelled_after_invoicing(("refunds/create", "orders/cancelled"))
