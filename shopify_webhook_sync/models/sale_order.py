@@ -10,7 +10,7 @@ class SaleOrder(models.Model):
         "shopify.order.binding",
         "sale_order_id",
         readonly=True,
-        groups="shopify_webhook_sync.group_shopify_user",
+        groups="shopify_webhook_sync.group_shopify_reviewer",
     )
     shopify_admin_url = fields.Char(
         string="Shopify Order Page",
@@ -32,7 +32,7 @@ class SaleOrder(models.Model):
     shopify_event_count = fields.Integer(
         string="Shopify Events",
         compute="_compute_shopify_event_count",
-        groups="shopify_webhook_sync.group_shopify_user",
+        groups="shopify_webhook_sync.group_shopify_reviewer",
     )
 
     @api.depends("order_line.shopify_tax_amounts")
@@ -192,7 +192,7 @@ class ResPartner(models.Model):
     shopify_event_count = fields.Integer(
         string="Shopify Events",
         compute="_compute_shopify_event_count",
-        groups="shopify_webhook_sync.group_shopify_user",
+        groups="shopify_webhook_sync.group_shopify_reviewer",
     )
 
     def _shopify_events_domain(self):

@@ -29,6 +29,7 @@ from ..lib.client import (
     ShopifyUnauthorizedError,
 )
 from ..lib.queries import CONNECTION_TEST, NEXT_PAGES
+from .shopify_access import check_manager
 from .shopify_fetch_progress import FetchProgressStore
 
 _logger = logging.getLogger(__name__)
@@ -301,6 +302,7 @@ class ShopifyShop(models.Model):
     def action_test_connection(self):
         """Enqueue a short job asking Shopify for the shop's name, plan and scopes; its
         answer (or Shopify's error) shows on the form."""
+        check_manager(self)
         for shop in self:
             shop.with_delay(
                 identity_key=f"{shop.id}:connection_test",

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .shopify_access import check_moved
+
 
 class ShopifyBinding(models.AbstractModel):
     """Links one Shopify object of a shop to one Odoo record (connector's binding
@@ -12,6 +14,8 @@ class ShopifyBinding(models.AbstractModel):
 
     _name = "shopify.binding"
     _description = "Shopify Binding"
+    # The bound record belongs to the shop's company (or to none): never another's.
+    _check_company_auto = True
 
     shop_id = fields.Many2one(
         "shopify.shop", required=True, ondelete="restrict", index=True
@@ -27,6 +31,12 @@ class ShopifyBinding(models.AbstractModel):
             "This Shopify object is already bound.",
         ),
     ]
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "shop_id" in vals:
+            check_moved(self)
+        return result
 
     def _shopify_find(self, shop, shopify_id: str):
         return self.search(

@@ -19,7 +19,7 @@ class ShopifyCustomerBinding(models.Model):
     _description = "Shopify Customer Binding"
 
     partner_id = fields.Many2one(
-        "res.partner", required=True, ondelete="cascade", index=True
+        "res.partner", required=True, ondelete="cascade", index=True, check_company=True
     )
 
     # -- customers/create, customers/update, customers/delete

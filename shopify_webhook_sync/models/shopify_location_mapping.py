@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .shopify_access import check_moved
+
 
 class ShopifyLocationMapping(models.Model):
     """A Shopify location -> the Odoo warehouse whose stock it sells.
@@ -10,6 +12,7 @@ class ShopifyLocationMapping(models.Model):
 
     _name = "shopify.location.mapping"
     _description = "Shopify Location Mapping"
+    _check_company_auto = True
     _order = "shop_id, name"
 
     shop_id = fields.Many2one(
@@ -28,6 +31,7 @@ class ShopifyLocationMapping(models.Model):
         string="Odoo Warehouse",
         required=True,
         ondelete="restrict",
+        check_company=True,
         domain="[('company_id', '=', company_id)]",
     )
 
@@ -51,6 +55,8 @@ class ShopifyLocationMapping(models.Model):
         if "location_gid" in vals:
             vals["location_gid"] = _location_gid(vals["location_gid"])
         result = super().write(vals)
+        if "shop_id" in vals:
+            check_moved(self)
         if {"location_gid", "warehouse_id"} & set(vals):
             self._shopify_push_all_stock()
         return result

@@ -4,12 +4,15 @@ not exist stops with a reason, and saving the mapping re-queues it."""
 
 from odoo import api, fields, models
 
+from .shopify_access import check_moved
 from .shopify_shop import FIXES
 
 
 class ShopifyMappingMixin(models.AbstractModel):
     _name = "shopify.mapping.mixin"
     _description = "Shopify Mapping"
+    # What a mapping points at belongs to the shop's company (or to none).
+    _check_company_auto = True
 
     shop_id = fields.Many2one(
         "shopify.shop", required=True, ondelete="cascade", index=True
@@ -26,6 +29,8 @@ class ShopifyMappingMixin(models.AbstractModel):
 
     def write(self, vals):
         result = super().write(vals)
+        if "shop_id" in vals:
+            check_moved(self)
         self.shop_id._shopify_requeue_blocked(FIXES[self._shopify_fix])
         return result
 
@@ -49,6 +54,7 @@ class ShopifyTaxMapping(models.Model):
         "account.tax",
         string="Odoo Tax",
         required=True,
+        check_company=True,
         domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', company_id)]",
     )
 
@@ -96,6 +102,7 @@ class ShopifyGatewayMapping(models.Model):
     journal_id = fields.Many2one(
         "account.journal",
         required=True,
+        check_company=True,
         domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', company_id)]",
     )
 
@@ -123,6 +130,7 @@ class ShopifyShippingMapping(models.Model):
         "product.product",
         string="Shipping Product",
         required=True,
+        check_company=True,
         domain="[('type', '=', 'service')]",
     )
 

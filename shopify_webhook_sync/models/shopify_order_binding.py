@@ -19,7 +19,7 @@ class ShopifyOrderBinding(models.Model):
     _description = "Shopify Order Binding"
 
     sale_order_id = fields.Many2one(
-        "sale.order", required=True, ondelete="cascade", index=True
+        "sale.order", required=True, ondelete="cascade", index=True, check_company=True
     )
     shopify_name = fields.Char(string="Shopify Order")
 

@@ -10,9 +10,11 @@ queues the shop's objects that waited for a mapping.
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..lib.queries import PRODUCT
 from ..lib.webhook import gid_id, to_gid
+from .shopify_access import MANAGER_GROUP, check_operator
 from .shopify_shop import FIXES, NO_REQUEUE, SyncBlocked
 
 
@@ -27,6 +29,7 @@ class ShopifyProductBinding(models.Model):
         string="Odoo Product",
         ondelete="set null",
         index=True,
+        check_company=True,
         help="The Odoo product this Shopify variant is sold as. Empty: the variant "
         "waits for a mapping, and so do the orders that sell it.",
     )
@@ -62,11 +65,29 @@ class ShopifyProductBinding(models.Model):
             binding.display_name = _variant_label(binding)
 
     def write(self, vals):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            # Variants to map saving a user's pick: the one change a Shopify user may
+            # make to a binding, through the method that checks it.
+            if set(vals) != {"product_id"}:
+                raise AccessError(
+                    self.env._("Shopify users change only a variant's Odoo product.")
+                )
+            return self.action_map_product(vals["product_id"])
         result = super().write(vals)
         if vals.get("product_id") and not self.env.context.get(NO_REQUEUE):
             self.shop_id._shopify_requeue_blocked(FIXES["product"])
             self._shopify_enqueue_stock()
         return result
+
+    def action_map_product(self, product_id: int):
+        """Map these variants to an Odoo product (what a Shopify user may change on a
+        binding): the product must be readable by the caller and belong to the shop's
+        company or to none (check_company)."""
+        check_operator(self)
+        product = self.env["product.product"].browse(product_id)
+        product.check_access("read")
+        self.sudo().write({"product_id": product.id})
+        return True
 
     # -- lookups other syncs use --
 

@@ -20,6 +20,7 @@ from odoo import api, fields, models
 
 from ..lib.client import ShopifyTransientError
 from ..lib.queries import RECONCILE
+from .shopify_access import check_manager
 from .shopify_shop import retryable
 
 KINDS = ("order", "customer", "product")
@@ -210,6 +211,7 @@ class ShopifyShop(models.Model):
 
     def action_open_reconcile_wizard(self):
         self.ensure_one()
+        check_manager(self)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Reconcile since…"),

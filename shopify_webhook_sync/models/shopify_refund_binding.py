@@ -25,11 +25,12 @@ class ShopifyRefundBinding(models.Model):
         string="Credit Note",
         ondelete="cascade",
         index=True,
+        check_company=True,
         help="Empty when the order was not invoiced at the refund: its sale order's "
         "quantities and totals carry the refund.",
     )
     order_binding_id = fields.Many2one(
-        "shopify.order.binding", required=True, ondelete="cascade"
+        "shopify.order.binding", required=True, ondelete="cascade", check_company=True
     )
 
     @api.model

@@ -20,6 +20,7 @@ import requests
 from odoo import SUPERUSER_ID, api, fields, models
 
 from ..lib.webhook import sign
+from .shopify_access import check_manager
 
 REHEARSAL_TOPIC = "shopify_webhook_sync/rehearsal"
 # Shopify's limits: 1 s to connect, 5 s in total.
@@ -34,6 +35,7 @@ class ShopifyShop(models.Model):
     rehearsal_result = fields.Text(readonly=True, copy=False)
 
     def action_rehearse(self):
+        check_manager(self)
         for shop in self:
             shop.with_delay(
                 identity_key=f"{shop.id}:rehearsal",

@@ -14,6 +14,7 @@ from ..lib.queries import (
     WEBHOOK_SUBSCRIPTIONS,
 )
 from ..lib.subscriptions import compare, register_actions, topic_enum
+from .shopify_access import check_manager
 from .shopify_shop import retryable
 
 # The topics this addon handles through the Admin API's subscriptions. The privacy
@@ -58,9 +59,11 @@ class ShopifyShop(models.Model):
         return list(TOPICS)
 
     def action_register_webhooks(self):
+        check_manager(self)
         return self._shopify_enqueue_webhook_job("_shopify_register_webhooks")
 
     def action_check_webhooks(self):
+        check_manager(self)
         return self._shopify_enqueue_webhook_job("_shopify_check_webhooks")
 
     def _shopify_enqueue_webhook_job(self, method: str):

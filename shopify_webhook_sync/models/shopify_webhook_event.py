@@ -7,11 +7,12 @@ import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..lib.describe import describe
 from ..lib.webhook import gid_id
+from .shopify_access import MANAGER_GROUP, check_operator
 
 STATES = [
     ("queued", "Queued"),
@@ -87,6 +88,10 @@ class ShopifyWebhookEvent(models.Model):
         compute="_compute_record_name",
         compute_sudo=True,
     )
+    record_readable = fields.Boolean(
+        compute="_compute_record_readable",
+        help="The Odoo record exists and the current user may open it.",
+    )
     state = fields.Selection(
         STATES, required=True, default="queued", index=True, tracking=True
     )
@@ -142,9 +147,14 @@ class ShopifyWebhookEvent(models.Model):
     resolved_at = fields.Datetime(readonly=True, copy=False)
     res_model = fields.Char(string="Odoo Model")
     res_id = fields.Many2oneReference(string="Odoo Record ID", model_field="res_model")
-    payload = fields.Text(help="The delivery's body, as Shopify sent it.")
+    # Customers' personal data: Shopify managers only (jobs read it as superuser).
+    payload = fields.Text(
+        help="The delivery's body, as Shopify sent it.", groups=MANAGER_GROUP
+    )
     payload_pretty = fields.Text(
-        string="Payload (formatted)", compute="_compute_payload_pretty"
+        string="Payload (formatted)",
+        compute="_compute_payload_pretty",
+        groups=MANAGER_GROUP,
     )
     job_uuid = fields.Char(string="Job UUID", copy=False)
     job_state = fields.Char(compute="_compute_job", string="Job State")
@@ -184,6 +194,19 @@ class ShopifyWebhookEvent(models.Model):
                 and self.env[event.res_model].browse(event.res_id).exists()
             )
             event.record_name = record.display_name if record else False
+
+    @api.depends("res_model", "res_id")
+    @api.depends_context("uid")
+    def _compute_record_readable(self):
+        """The Odoo Record button shows only to whom may open it: a reviewer without
+        sales rights sees the record's name, not a button ending in an access error."""
+        for event in self:
+            record = (
+                event.res_model in self.env
+                and event.res_id
+                and self.env[event.res_model].browse(event.res_id).exists()
+            )
+            event.record_readable = bool(record) and record.has_access("read")
 
     @api.depends("received_at", "done_at")
     def _compute_sync_seconds(self):
@@ -250,7 +273,7 @@ class ShopifyWebhookEvent(models.Model):
 
     def _shopify_fix_action(self, model: str, context: dict):
         self.ensure_one()
-        self._shopify_check_operator()
+        check_operator(self)
         return {
             "type": "ir.actions.act_window",
             "res_model": model,
@@ -277,7 +300,7 @@ class ShopifyWebhookEvent(models.Model):
     def action_fix_map_variant(self):
         """Variants to map, on this variant: pick its Odoo product there."""
         self.ensure_one()
-        self._shopify_check_operator()
+        check_operator(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "shopify_webhook_sync.action_shopify_product_binding_to_map"
         )
@@ -550,19 +573,11 @@ class ShopifyWebhookEvent(models.Model):
 
     # -- operator actions (users write nothing directly: these methods do, as sudo) --
 
-    def _shopify_check_operator(self):
-        """Only Shopify users act on events, and only on those they can read."""
-        if not self.env.user.has_group("shopify_webhook_sync.group_shopify_user"):
-            raise AccessError(
-                self.env._("Only Shopify users can retry, resolve or ignore events.")
-            )
-        self.check_access("read")
-
     def action_retry(self, reason: str | None = None):
         """Queue the sync of these events' objects again (once per object); the
         operator and the reason go into each event's chatter. Returns a notification
         saying what was re-queued and what was skipped, and why."""
-        self._shopify_check_operator()
+        check_operator(self)
         retried = self.filtered(lambda e: e.state in PROBLEM_STATES and e.object_kind)
         retried.sudo()._shopify_requeue()
         retried._shopify_log_action(self.env._("Retry requested"), reason)
@@ -589,6 +604,7 @@ class ShopifyWebhookEvent(models.Model):
     def action_open_close_wizard(self):
         """The Resolve / Ignore dialog for these events (``default_action`` in the
         context says which)."""
+        check_operator(self)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Close events"),
@@ -602,7 +618,7 @@ class ShopifyWebhookEvent(models.Model):
         }
 
     def _shopify_close(self, state, resolution, note, title):
-        self._shopify_check_operator()
+        check_operator(self)
         closed = self.filtered(lambda e: e.state in PROBLEM_STATES)
         closed.sudo().write(
             {

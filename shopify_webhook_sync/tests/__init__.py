@@ -21,3 +21,5 @@ from . import test_fix
 from . import test_order_property
 from . import test_workflow
 from . import test_order_exact
+from . import test_rights
+from . import test_buttons
