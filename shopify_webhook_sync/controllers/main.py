@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from odoo import SUPERUSER_ID, http
-from odoo.http import request
+from odoo.http import HttpDispatcher, request
 
 from ..lib.webhook import (
     InvalidDelivery,
@@ -28,6 +28,20 @@ from ..lib.webhook import (
 )
 
 _logger = logging.getLogger(__name__)
+
+
+class ShopifyWebhookDispatcher(HttpDispatcher):
+    """Odoo's ``type="http"`` dispatch without its form parsing: HttpDispatcher reads a
+    form-typed body (by its Content-Type) before the endpoint runs, and a malformed
+    chunked one is a 500 there. This endpoint reads and checks its body itself."""
+
+    routing_type = "shopify_webhook"
+
+    def dispatch(self, endpoint, args):
+        self.request.params = dict(args)
+        if self.request.db:
+            return self.request.registry["ir.http"]._dispatch(endpoint)
+        return endpoint(**self.request.params)
 
 
 class ShopifyWebhookController(http.Controller):
@@ -49,7 +63,7 @@ class ShopifyWebhookController(http.Controller):
 
     @http.route(
         _webhook_url,
-        type="http",
+        type=ShopifyWebhookDispatcher.routing_type,
         methods=["POST"],
         auth="none",
         csrf=False,
@@ -57,9 +71,8 @@ class ShopifyWebhookController(http.Controller):
         readonly=False,
     )
     def shopify_webhook(self, **_query):
-        """``_query``: Odoo passes query-string and form fields as arguments; a
-        delivery has none, and they are ignored (an unexpected one must not be a
-        TypeError, i.e. a 500)."""
+        """``_query``: the query string's fields, which a delivery does not have;
+        ignored."""
         httprequest = request.httprequest
         if httprequest.method != "POST":  # Odoo adds OPTIONS to every route
             return self._reject(405, f"method {httprequest.method} is not POST")
