@@ -6,6 +6,7 @@ stored for a refusal, and the server still answers afterwards."""
 
 import json
 import random
+import re
 import socket
 import uuid
 from collections import Counter
@@ -25,6 +26,11 @@ SECRET = "fuzz-secret"
 DOMAIN = "fuzz-store.myshopify.com"
 ORDER = fixture_bytes("webhooks/orders__create.json")
 MIN_DELIVERIES = 500
+# What Odoo logs when a request fails (odoo.http, werkzeug, a 5xx webhook answer).
+REQUEST_ERROR = re.compile(
+    rb"ERROR \S+ (odoo\.http|werkzeug|odoo\.addons\.shopify_webhook_sync\.controllers)"
+    rb'|Exception during request handling|/shopify/webhook[^"]*" 5\d\d '
+)
 
 
 @pytest.fixture(scope="module")
@@ -372,9 +378,10 @@ def test_fuzz_never_5xx_and_stores_nothing_refused(odoo, figures):
     assert len(stored) == len(accepted)
     assert after["shopify.webhook.duplicate"] == before["shopify.webhook.duplicate"]
     assert after["queue.job"] - before["queue.job"] <= new_events
-    # Still up, and no request ended in an error in the server's log.
+    # Still up, and no request ended in an error in the server's log (jobs of the
+    # accepted deliveries may log and retry serialization conflicts: not input).
     assert requests.get(odoo.url + "/web/health", timeout=5).status_code == 200
     with odoo.log.open("rb") as log:
         log.seek(log_start)
-        errors = [line for line in log if b" ERROR " in line or b"Traceback" in line]
+        errors = [line for line in log if REQUEST_ERROR.search(line)]
     assert errors == []
