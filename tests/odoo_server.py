@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -134,6 +135,7 @@ channels = root:{jobs},root.shopify:{jobs}
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
                 env=self.env,
+                start_new_session=True,  # its own process group: kill() reaches workers
             )
         try:
             deadline = time.monotonic() + timeout
@@ -160,6 +162,24 @@ channels = root:{jobs},root.shopify:{jobs}
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def kill(self, timeout=60):
+        """kill -9 the whole server: the master (with the job runner) and its HTTP
+        workers, mid-request and mid-job; returns once nothing listens on its port,
+        so that start() can follow."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                    return
+                except OSError:  # still listened on
+                    pass
+            time.sleep(0.3)
+        raise RuntimeError(f"port {self.port} still in use {timeout}s after kill -9")
 
     def __enter__(self):
         return self.start()

@@ -1,9 +1,11 @@
-"""A TCP proxy in front of PostgreSQL that a test can cut: "the database is unreachable"
-for one test server, without stopping the PostgreSQL cluster that other runs share.
+"""A TCP proxy a test can cut: "the database is unreachable" for one test server,
+without stopping the PostgreSQL cluster that other runs share, or "Shopify refuses
+connections" in front of the fake Shopify.
 
-The test server's config points db_host/db_port at the proxy; the proxy forwards to the
-local cluster's Unix socket (peer authentication, as for every other connection here).
-``cut()`` drops every open connection and refuses new ones until ``restore()``.
+For PostgreSQL the test server's config points db_host/db_port at the proxy, which
+forwards to the local cluster's Unix socket (peer authentication, as for every other
+connection here). ``cut()`` drops every open connection and refuses new ones (each is
+closed as soon as it is accepted) until ``restore()``.
 """
 
 import socket
@@ -22,7 +24,9 @@ def pg_socket_path(port: int = 5432) -> str:
 
 
 class PgProxy:
-    def __init__(self, target: str | None = None):
+    """``target``: a Unix socket path (default: PostgreSQL's) or a (host, port)."""
+
+    def __init__(self, target: str | tuple[str, int] | None = None):
         self.target = target or pg_socket_path()
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
@@ -71,7 +75,8 @@ class PgProxy:
                 client.close()
                 continue
             self.accepted += 1
-            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            family = socket.AF_UNIX if isinstance(self.target, str) else socket.AF_INET
+            server = socket.socket(family, socket.SOCK_STREAM)
             try:
                 server.connect(self.target)
             except OSError:

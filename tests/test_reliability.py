@@ -3,6 +3,9 @@ job runner) whose PostgreSQL connections go through a proxy that a test can cut.
 
 Each test prints its figures (see the run's "figures" section)."""
 
+import os
+import signal
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +14,7 @@ import pytest
 import requests
 from odoo_server import OdooServer, load_fake_shopify, setup_example_shop
 from pg_proxy import PgProxy
-from test_system import new_order
+from test_system import all_done, new_order
 
 SECRET = "reliability-secret"
 DOMAIN = "reliability-store.myshopify.com"
@@ -141,3 +144,151 @@ def test_database_unreachable_answers_503_and_nothing_is_lost(
     )
     assert states == {"done": 30}
     assert len(bound) == 30 and set(bound.values()) == {1}
+
+
+def send_all(odoo, deliveries, threads=6):
+    """POST each (order id, body, webhook id); status, or "no answer"."""
+
+    def send(delivery):
+        _order_id, body, webhook_id = delivery
+        try:
+            response = odoo.deliver(body, SECRET, DOMAIN, Webhook_Id=webhook_id)
+            return response.status_code
+        except requests.RequestException:
+            return "no answer"
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(send, deliveries))
+
+
+def events_per_webhook(odoo, webhook_ids) -> Counter:
+    found = odoo.rpc(
+        "shopify.webhook.event",
+        "search_read",
+        [("webhook_id", "in", list(webhook_ids))],
+        fields=["webhook_id"],
+    )
+    return Counter(event["webhook_id"] for event in found)
+
+
+def test_server_killed_mid_burst_then_shopify_resends(odoo, fake, figures):
+    """kill -9 of the whole server (workers and job runner) while 60 deliveries
+    arrive; restarted; Shopify re-sends every delivery (it cannot know which 200s were
+    lost): every order is built exactly once, no delivery is lost or stored twice."""
+    deliveries = [
+        (order_id, body, str(uuid.uuid4()))
+        for order_id, body in (new_order(fake) for _i in range(60))
+    ]
+    webhook_ids = [d[2] for d in deliveries]
+
+    def kill_mid_burst():
+        odoo.wait_for(
+            lambda: len(events_per_webhook(odoo, webhook_ids)) >= 15,
+            timeout=60,
+            interval=0.05,
+        )
+        odoo.kill()
+
+    with ThreadPoolExecutor(1) as killer:
+        killed = killer.submit(kill_mid_burst)
+        first = send_all(odoo, deliveries)
+        killed.result()
+    odoo.start()
+    resent = send_all(odoo, deliveries)
+    states = odoo.wait_for(lambda: settled(odoo, webhook_ids), timeout=240, interval=1)
+    per_webhook = events_per_webhook(odoo, webhook_ids)
+    bound = order_bindings(odoo, [d[0] for d in deliveries])
+    twice = sum(n > 1 for n in per_webhook.values())
+    built_twice = sum(n > 1 for n in bound.values())
+    figures(
+        f"60 deliveries, kill -9 mid-burst: {dict(Counter(first))}; resent after "
+        f"restart: {dict(Counter(resent))}; events {states}; lost "
+        f"{60 - len(per_webhook)}, stored twice {twice}; orders built "
+        f"{len(bound)}/60, twice {built_twice}"
+    )
+    assert "no answer" in first, "the kill landed after the burst"
+    assert resent == [200] * 60
+    assert len(per_webhook) == 60 and set(per_webhook.values()) == {1}
+    assert states == {"done": 60}
+    assert len(bound) == 60 and set(bound.values()) == {1}
+
+
+def job_of(odoo, order_id):
+    found = odoo.rpc(
+        "queue.job",
+        "search_read",
+        [("identity_key", "like", f"%:order:{order_id}")],
+        fields=["state", "worker_pid", "retry", "date_started", "date_done"],
+        order="id desc",
+        limit=1,
+    )
+    return found[0] if found else None
+
+
+def test_worker_killed_mid_job_is_requeued_without_duplicate(odoo, fake, figures):
+    """kill -9 of the HTTP worker running a sync job (its Shopify fetch is slow):
+    queue_job's runner re-queues the dead job, which syncs the order once."""
+    order_id, body = new_order(fake)
+    fake.fail_next("slow", delay=6)
+    assert odoo.deliver(body, SECRET, DOMAIN).status_code == 200
+    started = odoo.wait_for(
+        lambda: (job := job_of(odoo, order_id)) and job["state"] == "started" and job,
+        timeout=60,
+        interval=0.1,
+    )
+    killed_at = time.monotonic()
+    os.kill(started["worker_pid"], signal.SIGKILL)
+    [event] = odoo.wait_for(lambda: all_done(odoo, order_id), timeout=240, interval=0.5)
+    stalled = time.monotonic() - killed_at
+    job = job_of(odoo, order_id)
+    bound = order_bindings(odoo, [order_id])
+    figures(
+        f"worker {started['worker_pid']} killed mid-job: re-queued and done after "
+        f"{stalled:.0f} s (retry {job['retry']}); sale orders {bound[order_id]}"
+    )
+    assert job["state"] == "done" and job["retry"] >= 1, "re-queued as a dead job"
+    assert bound[order_id] == 1
+    assert event["res_id"]
+
+
+def test_shopify_503_then_refusing_then_back_fails_nothing(odoo, fake, figures):
+    """Shopify answers 503 to every job's first fetch, then refuses connections, then
+    comes back: every job retries (no sleep in a worker) and nothing ends failed."""
+    shop = odoo.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
+    gate = PgProxy(("127.0.0.1", int(fake.url.rsplit(":", 1)[1]))).start()
+    odoo.rpc(
+        "shopify.shop",
+        "write",
+        shop,
+        {"admin_api_url": f"http://127.0.0.1:{gate.port}"},
+    )
+    try:
+        orders = [new_order(fake) for _i in range(8)]
+        deliveries = [(order_id, body, str(uuid.uuid4())) for order_id, body in orders]
+        fake.fail_next("503", count=len(orders))
+        assert send_all(odoo, deliveries) == [200] * len(orders)
+        odoo.wait_for(
+            lambda: sum(r["status"] == 503 for r in fake.requests) >= len(orders),
+            timeout=120,
+        )
+        gate.cut()
+        odoo.wait_for(lambda: gate.refused >= len(orders), timeout=120)
+        gate.restore()
+        webhook_ids = [d[2] for d in deliveries]
+        states = odoo.wait_for(
+            lambda: settled(odoo, webhook_ids), timeout=300, interval=1
+        )
+    finally:
+        odoo.rpc("shopify.shop", "write", shop, {"admin_api_url": fake.url})
+        gate.stop()
+    jobs = [job_of(odoo, d[0]) for d in deliveries]
+    bound = order_bindings(odoo, [d[0] for d in deliveries])
+    figures(
+        f"{len(orders)} orders through Shopify 503, then refused connections "
+        f"({gate.refused}), then back: events {states}, jobs "
+        f"{dict(Counter(j['state'] for j in jobs))}, attempts "
+        f"{sorted(j['retry'] for j in jobs)}, orders built {len(bound)}"
+    )
+    assert states == {"done": len(orders)}
+    assert {j["state"] for j in jobs} == {"done"}
+    assert len(bound) == len(orders) and set(bound.values()) == {1}
