@@ -94,11 +94,18 @@ class TestRights(TransactionCase):
                     )
         for role in ("reviewer", "user"):
             with self.subTest(role=role), self.assertRaises(AccessError):
-                self.as_(role, self.variant_a).write({"product_id": self.product_a.id})
+                self.as_(role, self.variant_a).write({"sku": "OTHER"})
             with self.subTest(role=role), self.assertRaises(AccessError):
                 self.as_(role, self.event_a).unlink()
             with self.subTest(role=role), self.assertRaises(AccessError):
                 self.as_(role, self.duplicate_a).unlink()
+        variant = self.as_("reviewer", self.variant_a)
+        with self.assertRaises(AccessError):
+            variant.write({"product_id": self.product_a.id})
+        # A user's one change to a variant: its Odoo product, through the method.
+        self.as_("user", self.variant_a).write({"product_id": self.product_a.id})
+        self.assertEqual(self.variant_a.product_id, self.product_a)
+        self.assertEqual(self.variant_a.sku, "MUG")
         self.assertEqual(self.event_a.state, "failed")
 
     def test_payloads_and_secrets_are_for_managers(self):
