@@ -67,6 +67,7 @@ query Order($id: ID!, $after: String) {
     currentTotalDutiesSet { ...Money }
     additionalFees { id name price { ...Money } taxLines { ...TaxLine } }
     shippingLines(first: 10) {
+      pageInfo { hasNextPage }
       nodes {
         id title code isRemoved
         discountedPriceSet { ...Money }
@@ -108,16 +109,26 @@ query OrderLines($id: ID!, $after: String) {
 )
 
 # The line items that are tips: Shopify marks them only in the order's sales (a TipSale
-# of an agreement), read when the order received a tip. A tip is sold when the order is
-# placed, in its first agreements.
+# of an agreement), read when the order received a tip. Agreements and their sales are
+# paged: a page of agreements (each with its first sales), and an agreement whose sales
+# go on is read again alone ($agreements: 1, after the cursor before it) from its sales'
+# cursor, so that no tip beyond a page is taken for a custom item.
 ORDER_TIPS = """
-query OrderTips($id: ID!) {
+query OrderTips(
+  $id: ID!, $agreements: Int!, $after: String, $salesAfter: String
+) {
   order(id: $id) {
     id
-    agreements(first: 5) {
-      nodes {
-        sales(first: 50) {
-          nodes { lineType ... on TipSale { lineItem { id } } }
+    agreements(first: $agreements, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges {
+        cursor
+        node {
+          id
+          sales(first: 50, after: $salesAfter) {
+            pageInfo { hasNextPage endCursor }
+            nodes { lineType ... on TipSale { lineItem { id } } }
+          }
         }
       }
     }
@@ -233,6 +244,7 @@ query Refund($id: ID!, $after: String) {
     order { id legacyResourceId name }
     totalRefundedSet { ...Money }
     refundShippingLines(first: 10) {
+      pageInfo { hasNextPage }
       nodes {
         shippingLine { id title }
         subtotalAmountSet { ...Money }
@@ -240,6 +252,7 @@ query Refund($id: ID!, $after: String) {
       }
     }
     transactions(first: 20) {
+      pageInfo { hasNextPage }
       nodes { id gateway kind status amountSet { ...Money } }
     }
     refundLineItems(first: 50, after: $after) {
@@ -359,22 +372,25 @@ mutation WebhookSubscriptionDelete($id: ID!) {
 """
 
 # Fulfillments made in Shopify (a 3PL, the Shopify admin): what each line shipped. Sized
-# under the single-query cost limit: a bigger order reads fewer units than shipped,
-# which sends it to review (partial), never to a wrong delivery.
+# under the single-query cost limit: FULFILLMENTS_READ fulfillments of 50 lines each.
+# One more fulfillment is asked for, so that an order with more (or a fulfillment with
+# more lines) is told apart and waits for review instead of being read in part.
+FULFILLMENTS_READ = 5
 ORDER_FULFILLMENTS = """
 query OrderFulfillments($id: ID!) {
   order(id: $id) {
     id name
-    fulfillments(first: 5) {
+    fulfillments(first: FULFILLMENTS_ASKED) {
       id status createdAt
       trackingInfo(first: 1) { number company }
       fulfillmentLineItems(first: 50) {
+        pageInfo { hasNextPage }
         nodes { quantity lineItem { id } }
       }
     }
   }
 }
-"""
+""".replace("FULFILLMENTS_ASKED", str(FULFILLMENTS_READ + 1))
 
 DOCUMENTS = {
     "Order": ORDER,

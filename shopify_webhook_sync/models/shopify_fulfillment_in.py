@@ -14,7 +14,7 @@ from odoo import api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..lib.queries import ORDER_FULFILLMENTS
+from ..lib.queries import FULFILLMENTS_READ, ORDER_FULFILLMENTS
 from ..lib.webhook import to_gid
 from .shopify_shop import SyncBlocked
 
@@ -59,8 +59,33 @@ class ShopifyFulfillmentIn(models.AbstractModel):
         data = shop._shopify_client().query(
             ORDER_FULFILLMENTS, {"id": to_gid("order", order_id)}
         )
-        fulfilled, tracking = _fulfilled(data.get("order") or {})
+        order = data.get("order") or {}
+        self._shopify_check_read_whole(order, binding.sale_order_id)
+        fulfilled, tracking = _fulfilled(order)
         return self._shopify_deliver(binding.sale_order_id, fulfilled, tracking)
+
+    @api.model
+    def _shopify_check_read_whole(self, order: dict, sale):
+        """An order with more fulfillments, or a fulfillment with more lines, than
+        one query reads waits for review: what was not read is never taken as not
+        shipped."""
+        fulfillments = order.get("fulfillments") or []
+        if len(fulfillments) <= FULFILLMENTS_READ and not any(
+            f["fulfillmentLineItems"]["pageInfo"]["hasNextPage"] for f in fulfillments
+        ):
+            return
+        raise SyncBlocked(
+            "needs_review",
+            self.env._(
+                "Shopify order %(order)s has more than %(count)s fulfillments, or one "
+                "of more than 50 lines: they are not read in full, so %(so)s is not "
+                "delivered from them. Validate its deliveries by hand as Shopify "
+                "shows them, then resolve this event.",
+                order=order.get("name"),
+                count=FULFILLMENTS_READ,
+                so=sale.name,
+            ),
+        )
 
     @api.model
     def _shopify_deliver(self, sale, fulfilled: dict, tracking: dict | None):

@@ -6,6 +6,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.tools import float_compare, html2plaintext
 
+from ..lib.client import ShopifyTransientError
 from ..lib.order_taxes import TaxedLine, current_taxes, tax_key
 from ..lib.queries import ORDER, ORDER_TIPS
 from ..lib.webhook import to_gid
@@ -69,6 +70,7 @@ class ShopifyOrderBinding(models.Model):
         gid = to_gid("order", shopify_id)
         order, lines = client.fetch_all(ORDER, {"id": gid}, ("order", "lineItems"))
         if order:
+            self._shopify_check_read_whole(order)
             order["tipLineIds"] = _tip_line_ids(client, order)
         if not order:
             raise SyncBlocked(
@@ -81,6 +83,20 @@ class ShopifyOrderBinding(models.Model):
                 ),
             )
         return order, lines
+
+    def _shopify_check_read_whole(self, order: dict):
+        """More shipping lines than the order query reads: review, never an order
+        written without some of them."""
+        if _has_more(order.get("shippingLines")):
+            raise SyncBlocked(
+                "needs_review",
+                self.env._(
+                    "Shopify order %(order)s has more than 10 shipping lines: they "
+                    "are not read in full, so it was not written. Create it by hand, "
+                    "then resolve this event.",
+                    order=order["name"],
+                ),
+            )
 
     # -- mappings: everything resolved before anything is written --
 
@@ -690,6 +706,11 @@ def _money(money_bag: dict | None) -> float:
     return float(money.get("amount") or 0)
 
 
+def _has_more(connection: dict | None) -> bool:
+    """A connection read in part (its first page only)."""
+    return bool(((connection or {}).get("pageInfo") or {}).get("hasNextPage"))
+
+
 def _line_vals(line: dict, product, taxes, taxes_included: bool) -> dict:
     """One sale line per Shopify line: Shopify's original unit price and the discount
     that makes the line's amount Shopify's discounted line amount (its line and order
@@ -735,14 +756,54 @@ def _discount(original: float, amount: float) -> float:
 
 
 def _tip_line_ids(client, order: dict) -> list[str]:
+    """The ids of the order's line items that are tips, from all its agreements and
+    all their sales (paged)."""
     if not _money(order.get("totalTipReceivedSet")):
         return []
-    data = client.query(ORDER_TIPS, {"id": order["id"]})
-    agreements = ((data.get("order") or {}).get("agreements") or {}).get("nodes", [])
+    tips, after = [], None
+    while True:
+        page = _agreements(client, order["id"], 5, after)
+        before = after  # the cursor before each agreement of the page
+        for edge in page.get("edges") or []:
+            sales = edge["node"]["sales"]
+            tips += _tips(sales)
+            while sales["pageInfo"]["hasNextPage"]:
+                again = _agreements(
+                    client, order["id"], 1, before, sales["pageInfo"]["endCursor"]
+                )["edges"]
+                if not again or again[0]["node"]["id"] != edge["node"]["id"]:
+                    raise ShopifyTransientError(
+                        f"the agreements of order {order['name']} changed while "
+                        "their tips were read"
+                    )
+                sales = again[0]["node"]["sales"]
+                tips += _tips(sales)
+            before = edge["cursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return tips
+        after = page["pageInfo"]["endCursor"]
+
+
+def _agreements(client, order_gid, first, after, sales_after=None) -> dict:
+    data = client.query(
+        ORDER_TIPS,
+        {
+            "id": order_gid,
+            "agreements": first,
+            "after": after,
+            "salesAfter": sales_after,
+        },
+    )
+    return (data.get("order") or {}).get("agreements") or {
+        "edges": [],
+        "pageInfo": {"hasNextPage": False},
+    }
+
+
+def _tips(sales: dict) -> list[str]:
     return [
         sale["lineItem"]["id"]
-        for agreement in agreements
-        for sale in (agreement.get("sales") or {}).get("nodes", [])
+        for sale in sales.get("nodes") or []
         if sale.get("lineType") == "TIP" and sale.get("lineItem")
     ]
 

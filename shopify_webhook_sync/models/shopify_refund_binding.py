@@ -11,7 +11,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib.queries import REFUND
 from ..lib.webhook import gid_id, to_gid
-from .shopify_order_binding import _money
+from .shopify_order_binding import _has_more, _money
 from .shopify_shop import SyncBlocked
 
 
@@ -87,6 +87,20 @@ class ShopifyRefundBinding(models.Model):
                     "Shopify has no refund %(id)s in %(shop)s.",
                     id=shopify_id,
                     shop=shop.shop_domain,
+                ),
+            )
+        if _has_more(refund.get("transactions")) or _has_more(
+            refund.get("refundShippingLines")
+        ):
+            raise SyncBlocked(
+                "needs_review",
+                self.env._(
+                    "Shopify refund %(refund)s of order %(order)s has more than 20 "
+                    "transactions or 10 shipping refunds: they are not read in full, "
+                    "so no credit note was made. Make it by hand, then resolve this "
+                    "event.",
+                    refund=refund["id"],
+                    order=refund["order"]["name"],
                 ),
             )
         return refund, lines

@@ -894,6 +894,8 @@ class FakeShopify:
                 value = {"nodes": value}
             if isinstance(value, dict) and isinstance(value.get("nodes"), list):
                 value = _page(value, args)
+        elif isinstance(value, list) and args.get("first") is not None:
+            value = value[: args["first"]]  # a plain list's first: Shopify truncates
         return value
 
     def _search(self, kind: str, args: dict[str, Any]) -> list[dict[str, Any]]:

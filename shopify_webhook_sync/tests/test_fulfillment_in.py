@@ -79,3 +79,33 @@ class TestFulfillmentsMadeInShopify(ShopifyCase):
         event = self.fulfil(self.line_items())
         self.assertEqual(event.state, "ignored")
         self.assertEqual(self.picking.state, "assigned")
+
+    def test_more_fulfillments_than_read_wait_for_review(self):
+        """Six fulfillments: the query reads five. What was not read is never taken
+        as not shipped (the delivery validated short, or the event of the sixth
+        fulfillment done with nothing delivered)."""
+        self.fake.objects[ORDER_GID]["fulfillments"] = [
+            {
+                "id": f"gid://shopify/Fulfillment/{n}",
+                "status": "SUCCESS",
+                "createdAt": "2026-11-30T10:00:00Z",
+                "trackingInfo": [],
+                "fulfillmentLineItems": {
+                    "nodes": [{"quantity": 1, "lineItem": {"id": line["id"]}}]
+                },
+            }
+            for n, line in enumerate([*self.line_items(), self.line_items()[0]])
+        ]
+        self.assertEqual(self.deliver("orders/fulfilled").status_code, 200)
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.topic == "orders/fulfilled")
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("more than 5 fulfillments", event.error_message)
+        self.assertEqual(self.picking.state, "assigned", "nothing guessed")
+
+    def test_a_fulfillment_of_more_lines_than_read_waits_for_review(self):
+        line = self.line_items()[0]
+        event = self.fulfil([dict(line, quantity=1)] * 51)
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("one of more than 50 lines", event.error_message)
+        self.assertEqual(self.picking.state, "assigned")

@@ -114,6 +114,35 @@ class TestOrderLines(ShopifyCase):
         tips = [r for r in self.fake.requests if "OrderTips" in r["query"]]
         self.assertEqual(len(tips), 2, "read only for an order with a tip")
 
+    def assert_tip_found(self):
+        """With a Custom Item Product set, a tip the scan missed would silently
+        become a custom item: it must be the tip."""
+        self.shop.write(
+            {"tip_product_id": self.tip.id, "custom_item_product_id": self.custom.id}
+        )
+        self.sync()
+        self.assert_exact()
+        self.assertEqual(self.line(TIP_GID).product_id, self.tip)
+
+    def test_a_tip_beyond_the_first_page_of_sales_is_found(self):
+        self.add_tip(5.0)
+        sales = self.order()["agreements"]["nodes"][0]["sales"]["nodes"]
+        sales[1:1] = [
+            dict(sales[0], id=f"gid://shopify/Sale/1{n:03d}") for n in range(60)
+        ]
+        self.assert_tip_found()
+
+    def test_a_tip_beyond_the_first_page_of_agreements_is_found(self):
+        self.add_tip(5.0)
+        agreements = self.order()["agreements"]["nodes"]
+        first = agreements[0]
+        products = {"nodes": first["sales"]["nodes"][:1]}
+        agreements[0:0] = [
+            dict(first, id=f"gid://shopify/SalesAgreement/1{n:02d}", sales=products)
+            for n in range(6)
+        ]
+        self.assert_tip_found()
+
     def test_custom_item_matched_by_sku_first_then_the_custom_item_product(self):
         self.add_line(CUSTOM_GID, "Engraving", 12.5)
         self.add_line(GIFT_GID, "Gift wrap", 3.0, sku="SKU2006-035")

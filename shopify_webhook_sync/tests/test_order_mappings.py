@@ -132,6 +132,17 @@ class TestOrderMappings(ShopifyCase):
             self.sale_orders(), "never silently recomputed or half written"
         )
 
+    def test_more_shipping_lines_than_read_wait_for_review(self):
+        shipping = self.order()["shippingLines"]["nodes"]
+        shipping += [
+            dict(shipping[0], id=f"gid://shopify/ShippingLine/{n}") for n in range(10)
+        ]
+        self.sync()
+        event = self.events()
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("more than 10 shipping lines", event.error_message)
+        self.assertFalse(self.sale_orders(), "never written without some of them")
+
     def test_tags_become_sale_order_tags(self):
         self.sync()
         self.assertEqual(

@@ -266,6 +266,24 @@ class TestRefunds(ShopifyCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(len(self.credit_notes()), 1)
 
+    def test_more_refund_transactions_than_read_wait_for_review(self):
+        """21 transactions: the query reads 20, so the money paid back would be
+        short; no credit note is made from part of them."""
+        self.invoice(self.sync_order())
+        self.shopify_refunds()
+        transactions = self.refund()["transactions"]["nodes"]
+        transactions += [
+            dict(transactions[0], id=f"gid://shopify/OrderTransaction/9{n:02d}")
+            for n in range(21 - len(transactions))
+        ]
+        event = self.sync_refund()
+        self.assertEqual(event.state, "needs_review")
+        self.assertIn("more than 20 transactions", event.error_message)
+        self.assertFalse(self.credit_notes())
+        self.assertFalse(
+            self.env["account.move"].search([("move_type", "=", "out_refund")])
+        )
+
     def test_second_delivery_of_the_refund_changes_nothing(self):
         self.invoice(self.sync_order())
         self.shopify_refunds()
