@@ -46,11 +46,13 @@ class ShopifyOrderBinding(models.Model):
         if binding and binding._shopify_is_older(updated_at):
             return binding.sale_order_id
         line_vals, pricelist = self._shopify_resolve(shop, order, lines)
+        kept = binding._shopify_kept_units() if binding else {}
+        _add_kept(line_vals, kept, lines, order.get("taxesIncluded"))
         if binding:
             binding._shopify_update(order, line_vals)
         else:
             binding = self._shopify_create(shop, order, line_vals, pricelist)
-        binding._shopify_check_totals(order)
+        binding._shopify_check_totals(order, kept)
         if not binding._shopify_is_uptodate(updated_at):
             binding.shopify_updated_at = updated_at
         return binding.sale_order_id
@@ -568,7 +570,8 @@ class ShopifyOrderBinding(models.Model):
                 problems.append(
                     self.env._(
                         "- '%(line)s': Shopify %(shopify)s, delivered in Odoo "
-                        "%(odoo)s (return the items first).",
+                        "%(odoo)s (return the items first; a refund that leaves them "
+                        "with the customer settles it when it is synced).",
                         line=sol.name,
                         shopify=f"{qty:g}",
                         odoo=f"{sol.qty_delivered:g}",
@@ -590,15 +593,21 @@ class ShopifyOrderBinding(models.Model):
                 )
         return problems
 
-    def _shopify_check_totals(self, order: dict):
+    def _shopify_check_totals(self, order: dict, kept: dict | None = None):
         """Odoo's untaxed amount, tax and total must equal Shopify's current ones to the
         cent, in the currency the customer paid in; otherwise nothing is written and
-        the event waits for review with both."""
+        the event waits for review with both. Units the customer kept after a refund
+        without restock stay on the order (delivered, and paid back by a credit
+        note): Shopify's figures count them too here."""
         sale_order = self.sale_order_id
         if sale_order.state == "cancel":
             return
-        total = _money(order["currentTotalPriceSet"])
-        tax = _money(order["currentTotalTaxSet"])
+        kept_amount = sum(units[1] for units in (kept or {}).values())
+        kept_tax = sum(units[2] for units in (kept or {}).values())
+        if not order.get("taxesIncluded"):  # else the amounts include their taxes
+            kept_amount += kept_tax
+        total = _money(order["currentTotalPriceSet"]) + kept_amount
+        tax = _money(order["currentTotalTaxSet"]) + kept_tax
         figures = [
             (self.env._("untaxed"), sale_order.amount_untaxed, total - tax),
             (self.env._("tax"), sale_order.amount_tax, tax),
@@ -709,6 +718,21 @@ def _money(money_bag: dict | None) -> float:
 def _has_more(connection: dict | None) -> bool:
     """A connection read in part (its first page only)."""
     return bool(((connection or {}).get("pageInfo") or {}).get("hasNextPage"))
+
+
+def _add_kept(line_vals: dict, kept: dict, lines: list[dict], taxes_included):
+    """The units the customer kept (refunded without restock after delivery) stay on
+    their line, at the amount Shopify paid back for them."""
+    by_gid = {line["id"]: line for line in lines}
+    for gid, (quantity, amount, _tax) in kept.items():
+        vals, line = line_vals.get(gid), by_gid.get(gid)
+        if not vals or not line:
+            continue
+        vals["product_uom_qty"] += quantity
+        vals["discount"] = _discount(
+            vals["price_unit"] * vals["product_uom_qty"],
+            _line_amount(line, taxes_included) + amount,
+        )
 
 
 def _line_vals(line: dict, product, taxes, taxes_included: bool) -> dict:

@@ -2,7 +2,14 @@
 through the gateway's journal); a refund of an order not invoiced yet makes no credit
 note: the order's current quantities already carry it. Returned items come back in
 stock; then the order is synced again from Shopify's current state (quantities are set,
-never adjusted by the refund), so its totals are checked after every refund."""
+never adjusted by the refund), so its totals are checked after every refund.
+
+A refund without restock of items Odoo delivered (NO_RESTOCK): the money goes back,
+the goods stay with the customer. The credit note pays them back without lowering the
+order's invoiced quantity (not linked to the order line, so nothing is to invoice
+again), no return is made, and the order keeps the delivered quantity: those units
+("kept") are added to Shopify's current quantities and totals when the order is checked.
+An order not invoiced yet cannot pay them back: the refund waits for review."""
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -32,6 +39,11 @@ class ShopifyRefundBinding(models.Model):
     order_binding_id = fields.Many2one(
         "shopify.order.binding", required=True, ondelete="cascade", check_company=True
     )
+    kept_lines = fields.Json(
+        readonly=True,
+        help="Units refunded without restock that Odoo had delivered (the customer "
+        "keeps them): {line item gid: [quantity, amount, tax]}.",
+    )
 
     @api.model
     def _shopify_import(self, shop, shopify_id: str):
@@ -46,18 +58,22 @@ class ShopifyRefundBinding(models.Model):
         order = Order._shopify_fetch(shop, order_binding.shopify_id)
         sale_order = order_binding.sale_order_id
         move = self.env["account.move"]
+        self._shopify_restock(sale_order, lines, order[1], order_binding)
+        kept = self._shopify_kept(sale_order, lines, order[1], order_binding)
         if _posted_invoice(sale_order):
             journals = self._shopify_journals(shop, refund)
-            move = self._shopify_credit_note(sale_order, refund, lines)
+            move = self._shopify_credit_note(sale_order, refund, lines, kept)
             self._shopify_check_total(move, refund, lines)
             self._shopify_register_payments(move, refund, journals)
-        self._shopify_restock(sale_order, lines, order[1])
+        elif kept:
+            self._shopify_cannot_pay_back(sale_order, refund, kept)
         self.create(
             {
                 "shop_id": shop.id,
                 "shopify_id": shopify_id,
                 "move_id": move.id,
                 "order_binding_id": order_binding.id,
+                "kept_lines": kept or False,
             }
         )
         self._shopify_converge_order(shop, order_binding, order)
@@ -160,7 +176,70 @@ class ShopifyRefundBinding(models.Model):
         return journals
 
     @api.model
-    def _shopify_credit_note(self, sale_order, refund: dict, lines: list[dict]):
+    def _shopify_kept(self, sale_order, lines, order_lines, order_binding) -> dict:
+        """{line gid: [quantity, amount, tax]} of the units this refund pays back
+        without restock that Odoo delivered beyond Shopify's current quantity and what
+        earlier refunds already kept (after this refund's returns)."""
+        by_gid = _lines_by_gid(sale_order)
+        current = {line["id"]: line["currentQuantity"] for line in order_lines}
+        already = order_binding._shopify_kept_units()
+        kept = {}
+        for line in lines:
+            gid = line["lineItem"]["id"]
+            sol = by_gid.get(gid)
+            if not sol or line["restockType"] != "NO_RESTOCK" or not line["quantity"]:
+                continue
+            excess = sol.qty_delivered - current.get(gid, 0) - already.get(gid, [0])[0]
+            quantity = min(line["quantity"], excess - kept.get(gid, [0])[0])
+            if quantity <= 0 or sol.product_id.type != "consu":
+                continue
+            share = quantity / line["quantity"]
+            units = kept.setdefault(gid, [0, 0.0, 0.0])
+            units[0] += quantity
+            units[1] += round(_money(line["subtotalSet"]) * share, 2)
+            units[2] += round(_money(line["totalTaxSet"]) * share, 2)
+        return kept
+
+    def _shopify_cannot_pay_back(self, sale_order, refund: dict, kept: dict):
+        by_gid = _lines_by_gid(sale_order)
+        raise SyncBlocked(
+            "needs_review",
+            "\n".join(
+                [
+                    self.env._(
+                        "Shopify refund %(refund)s of order %(order)s pays back items "
+                        "without restocking them (the customer keeps them), but Odoo "
+                        "delivered them and %(so)s is not invoiced, so no credit note "
+                        "can pay them back and the order cannot go below what was "
+                        "delivered:",
+                        refund=refund["id"],
+                        order=refund["order"]["name"],
+                        so=sale_order.name,
+                    ),
+                    *(
+                        self.env._(
+                            "- '%(line)s': %(qty)s kept, refunded %(amount).2f "
+                            "(delivered in Odoo %(delivered)s).",
+                            line=by_gid[gid].name,
+                            qty=f"{quantity:g}",
+                            amount=amount + tax,
+                            delivered=f"{by_gid[gid].qty_delivered:g}",
+                        )
+                        for gid, (quantity, amount, tax) in kept.items()
+                    ),
+                    self.env._(
+                        "Invoice %(so)s as delivered, then retry: the refund becomes "
+                        "its credit note.",
+                        so=sale_order.name,
+                    ),
+                ]
+            ),
+        )
+
+    @api.model
+    def _shopify_credit_note(
+        self, sale_order, refund: dict, lines: list[dict], kept: dict | None = None
+    ):
         by_gid = {
             sol.shopify_line_gid: sol
             for sol in sale_order.order_line
@@ -168,6 +247,7 @@ class ShopifyRefundBinding(models.Model):
         }
         invoice = _posted_invoice(sale_order)
         move_lines = []
+        kept = {gid: units[0] for gid, units in (kept or {}).items()}
         for line in lines:
             sol = by_gid.get(line["lineItem"]["id"])
             if not sol:
@@ -181,13 +261,16 @@ class ShopifyRefundBinding(models.Model):
                         so=sale_order.name,
                     ),
                 )
-            move_lines.append(
-                _refund_line(
-                    sol,
-                    line["quantity"],
-                    _money(line["subtotalSet"]) / line["quantity"],
+            unit_price = _money(line["subtotalSet"]) / line["quantity"]
+            # Units the customer keeps are paid back without lowering the invoiced
+            # quantity: not linked to the order line, nothing is to invoice again.
+            keeps = min(kept.pop(line["lineItem"]["id"], 0), line["quantity"])
+            if line["quantity"] - keeps:
+                move_lines.append(
+                    _refund_line(sol, line["quantity"] - keeps, unit_price)
                 )
-            )
+            if keeps:
+                move_lines.append(_refund_line(sol, keeps, unit_price, linked=False))
         for shipping in (refund.get("refundShippingLines") or {}).get("nodes", []):
             sol = by_gid.get((shipping.get("shippingLine") or {}).get("id"))
             if sol and _money(shipping["subtotalAmountSet"]):
@@ -256,7 +339,9 @@ class ShopifyRefundBinding(models.Model):
                 active_model="account.move", active_ids=move.ids
             ).create({"journal_id": journal.id, "amount": amount})._create_payments()
 
-    def _shopify_restock(self, sale_order, lines: list[dict], order_lines: list[dict]):
+    def _shopify_restock(
+        self, sale_order, lines: list[dict], order_lines: list[dict], order_binding
+    ):
         """Items Shopify restocked as returned (RETURN, LEGACY_RESTOCK) come back
         through a validated return of the delivery, up to what Odoo delivered beyond
         Shopify's current quantity: repeating it (or a later refund of the same line)
@@ -268,12 +353,14 @@ class ShopifyRefundBinding(models.Model):
             if sol.shopify_line_gid
         }
         current = {line["id"]: line["currentQuantity"] for line in order_lines}
+        kept = order_binding._shopify_kept_units()
         returns = {}
         for line in lines:
             sol = by_gid.get(line["lineItem"]["id"])
             if not sol or line["restockType"] not in ("RETURN", "LEGACY_RESTOCK"):
                 continue
-            excess = sol.qty_delivered - current.get(sol.shopify_line_gid, 0)
+            gid = sol.shopify_line_gid
+            excess = sol.qty_delivered - current.get(gid, 0) - kept.get(gid, [0])[0]
             excess -= returns.get(sol, 0)
             quantity = min(line["quantity"], excess)
             if quantity > 0:
@@ -311,7 +398,15 @@ def _posted_invoice(sale_order):
     )[:1]
 
 
-def _refund_line(sol, quantity: float, price_unit: float) -> fields.Command:
+def _lines_by_gid(sale_order) -> dict:
+    return {
+        sol.shopify_line_gid: sol
+        for sol in sale_order.order_line
+        if sol.shopify_line_gid
+    }
+
+
+def _refund_line(sol, quantity: float, price_unit: float, linked=True):
     return fields.Command.create(
         {
             "product_id": sol.product_id.id,
@@ -319,6 +414,23 @@ def _refund_line(sol, quantity: float, price_unit: float) -> fields.Command:
             "quantity": quantity,
             "price_unit": price_unit,
             "tax_ids": [fields.Command.set(sol.tax_id.ids)],
-            "sale_line_ids": [fields.Command.link(sol.id)],
+            "sale_line_ids": [fields.Command.link(sol.id)] if linked else [],
         }
     )
+
+
+class ShopifyOrderBinding(models.Model):
+    _inherit = "shopify.order.binding"
+
+    refund_binding_ids = fields.One2many("shopify.refund.binding", "order_binding_id")
+
+    def _shopify_kept_units(self) -> dict:
+        """{line gid: [quantity, amount, tax]} kept by the customer over the order's
+        refunds (refunded without restock after Odoo delivered them)."""
+        kept = {}
+        for refund in self.refund_binding_ids:
+            for gid, units in (refund.kept_lines or {}).items():
+                total = kept.setdefault(gid, [0, 0.0, 0.0])
+                for index, value in enumerate(units):
+                    total[index] += value
+        return kept

@@ -198,19 +198,90 @@ class TestRefunds(ShopifyCase):
         self.assertEqual(returned.move_ids.quantity, 1)
         self.assertFalse(self.credit_notes())
 
-    def test_refund_of_a_delivered_line_not_returned_waits_for_review(self):
-        """Shopify refunded an item without restocking it, but Odoo delivered it:
-        the order cannot follow, so the refund waits for review with both figures
-        (never a confirmed order that differs)."""
+    def _kept_by_the_customer(self, topics, invoiced=True):
+        """Shopify refunds 1 of 2 delivered units without restock (NO_RESTOCK): the
+        money goes back, the item stays with the customer. ``topics`` arrive in
+        that order."""
+        line = self.order()["lineItems"]["nodes"][0]
+        line["quantity"] = line["currentQuantity"] = 2
+        self.set_totals("2022-01-01T00:00:00Z")
         sale_order = self.sync_order()
         self.deliver_all(sale_order)
+        invoice = self.invoice(sale_order) if invoiced else None
         self.refund_only_first_line("NO_RESTOCK")
         self.shopify_refunds()
-        event = self.sync_refund()
+        for topic in topics:
+            self.assertEqual(self.deliver(topic).status_code, 200)
+            self.run_jobs()
+        sol = sale_order.order_line.filtered(lambda s: s.shopify_line_gid == line["id"])
+        return sale_order, invoice, sol
+
+    def assert_kept(self, sale_order, invoice, sol):
+        """A credit note pays the unit back; no return; the order keeps the
+        delivered and invoiced quantity (nothing to invoice again); Odoo's order less
+        the credit note is Shopify's order."""
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
+        move = self.credit_notes()
+        self.assertEqual(len(move), 1)
+        self.assertEqual(
+            self.env["account.move"].search([("move_type", "=", "out_refund")]), move
+        )
+        self.assertEqual((move.state, move.reversed_entry_id), ("posted", invoice))
+        self.assertEqual(move.amount_total, 89.99)
+        self.assertFalse(move.invoice_line_ids.sale_line_ids, "not to invoice again")
+        self.assertFalse(
+            sale_order.picking_ids.filtered(
+                lambda p: p.picking_type_code == "incoming"
+            ),
+            "the goods stay with the customer",
+        )
+        self.assertEqual(
+            (sol.product_uom_qty, sol.qty_delivered, sol.qty_invoiced), (2, 2, 2)
+        )
+        self.assertEqual(sale_order.invoice_status, "invoiced")
+        shopify_total = float(
+            self.order()["currentTotalPriceSet"]["shopMoney"]["amount"]
+        )
+        self.assertAlmostEqual(
+            sale_order.amount_total - move.amount_total, shopify_total, places=2
+        )
+        self.assertEqual(sale_order.amount_total, 414.95 + 89.99)
+
+    def test_refund_without_restock_of_a_delivered_item_refund_first(self):
+        self.assert_kept(
+            *self._kept_by_the_customer(
+                ("refunds/create", "orders/updated", "refunds/create")
+            )
+        )
+
+    def test_refund_without_restock_of_a_delivered_item_updated_first(self):
+        """orders/updated (Shopify 1, delivered 2) waits for review until the refund
+        arrives and settles it; a later orders/updated changes nothing."""
+        self.assert_kept(
+            *self._kept_by_the_customer(
+                ("orders/updated", "refunds/create", "orders/updated")
+            )
+        )
+
+    def test_refund_without_restock_of_a_delivered_item_not_invoiced_waits(self):
+        """No invoice, so no credit note can pay the kept unit back: the refund
+        waits for review with the figures; invoiced, its retry ends exact."""
+        sale_order, _invoice, sol = self._kept_by_the_customer(
+            ("refunds/create",), invoiced=False
+        )
+        event = self.events().filtered(lambda e: e.topic == "refunds/create")
         self.assertEqual(event.state, "needs_review")
-        self.assertIn("Shopify 0", event.error_message)
+        self.assertIn("without restocking them", event.error_message)
+        self.assertIn(
+            "1 kept, refunded 89.99 (delivered in Odoo 2)", event.error_message
+        )
+        self.assertIn(f"Invoice {sale_order.name} as delivered", event.error_message)
         self.assertFalse(self.env["shopify.refund.binding"].search([]))
-        self.assertEqual(sale_order.amount_total, 414.95)
+        self.assertEqual(sale_order.amount_total, 414.95 + 89.99, "nothing written")
+        invoice = self.invoice(sale_order)
+        event.action_retry()
+        self.run_jobs()
+        self.assert_kept(sale_order, invoice, sol)
 
     def test_refund_against_the_invoice_is_posted_and_paid_through_the_gateway_journal(
         self,
