@@ -22,7 +22,7 @@ class ShopifyBinding(models.AbstractModel):
     )
     company_id = fields.Many2one(related="shop_id.company_id", store=True)
     shopify_id = fields.Char(string="Shopify ID", required=True, index=True)
-    shopify_updated_at = fields.Datetime(string="Shopify Updated At")
+    shopify_updated_at = fields.Datetime()
 
     _sql_constraints = [
         (

@@ -31,9 +31,7 @@ class StockPicking(models.Model):
         readonly=True,
         help="The fulfillment(s) this delivery created in Shopify (comma-separated).",
     )
-    shopify_fulfillment_error = fields.Text(
-        string="Shopify Fulfillment Error", copy=False, readonly=True
-    )
+    shopify_fulfillment_error = fields.Text(copy=False, readonly=True)
 
     def _action_done(self):
         result = super()._action_done()
@@ -75,7 +73,7 @@ class StockPicking(models.Model):
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     def _shopify_enqueue_fulfillment(self, picking):
         self.ensure_one()

@@ -53,7 +53,7 @@ REDACTED_FIELDS = (
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     def write(self, vals):
         """A new access token on a disconnected shop means the app was reinstalled: the

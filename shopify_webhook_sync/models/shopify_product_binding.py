@@ -296,7 +296,7 @@ class ProductProduct(models.Model):
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     create_products = fields.Boolean(
         string="Create Missing Products",

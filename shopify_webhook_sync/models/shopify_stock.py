@@ -25,7 +25,8 @@ STOCK_CONTEXT = "shopify_stock"  # "<inventory item gid> <location gid>" of a st
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    # one file per concern (stock, fulfillment, privacy, products), as the bindings
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     location_mapping_ids = fields.One2many(
         "shopify.location.mapping", "shop_id", string="Locations"

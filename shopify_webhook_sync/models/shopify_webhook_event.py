@@ -157,7 +157,7 @@ class ShopifyWebhookEvent(models.Model):
         groups=MANAGER_GROUP,
     )
     job_uuid = fields.Char(string="Job UUID", copy=False)
-    job_state = fields.Char(compute="_compute_job", string="Job State")
+    job_state = fields.Char(compute="_compute_job")
     job_info = fields.Text(compute="_compute_job", string="Job Result")
     duplicate_count = fields.Integer(
         compute="_compute_duplicate_count",

@@ -37,6 +37,7 @@ import base64
 import functools
 import gzip
 import json
+import logging
 import os
 import re
 import secrets
@@ -1064,8 +1065,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (read timeout); nothing to answer to
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up
+            logging.getLogger(__name__).debug("no answer to %s: client gone", self.path)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests read fake.requests instead of stderr noise

@@ -66,10 +66,12 @@ class TestFakeShopify(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls) -> None:
+        super().setUpClass()
         cls.fake = FakeShopify().start()
         cls.addClassCleanup(cls.fake.stop)
 
     def setUp(self) -> None:
+        super().setUp()
         self.fake.reset(objects=True)
         self.fake.mutation_handlers.clear()
         self.fake.throttle_available = 1990.0

@@ -61,10 +61,12 @@ class TestTopics(unittest.TestCase):
 class TestClient(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         cls.fake = FakeShopify().start()
         cls.addClassCleanup(cls.fake.stop)
 
     def setUp(self):
+        super().setUp()
         self.fake.reset(objects=True)
         self.fake.throttle_available = 1990.0
         self.fake.add(fixture(f"graphql/order_{ORDER_ID}.json"))

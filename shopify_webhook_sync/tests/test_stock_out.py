@@ -217,7 +217,7 @@ class TestFulfillmentOut(ShopifyCase):
             move.picked = True
         action = picking.button_validate()
         if isinstance(action, dict):
-            wizard = self.env[action["res_model"]].with_context(action["context"])
+            wizard = self.env[action["res_model"]].with_context(**action["context"])
             wizard.create({}).process()
 
     def test_partial_delivery_fulfils_only_delivered_lines_once(self):
