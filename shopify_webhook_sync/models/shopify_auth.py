@@ -67,7 +67,7 @@ class ShopifyShopToken(models.Model):
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     token_expires_at = fields.Datetime(
         string="Token Expires",
@@ -80,13 +80,11 @@ class ShopifyShop(models.Model):
         groups="shopify_webhook_sync.group_shopify_manager",
     )
     scopes_needed = fields.Char(
-        string="Scopes Needed",
         compute="_compute_token_info",
         help="The access scopes the enabled features need: select them in the app's "
         "configuration (Dev Dashboard, Access).",
     )
     scopes_missing = fields.Char(
-        string="Scopes Missing",
         compute="_compute_token_info",
         groups="shopify_webhook_sync.group_shopify_manager",
     )
@@ -221,7 +219,8 @@ class ShopifyShop(models.Model):
                 )
             except ShopifyCredentialsError as exc:
                 shop._shopify_store_token({"access_token": False, "error": exc.answer})
-                cr.commit()
+                # its own cursor: the refusal survives the caller's rollback
+                cr.commit()  # pylint: disable=invalid-commit
                 raise
             now = fields.Datetime.now()
             shop._shopify_store_token(

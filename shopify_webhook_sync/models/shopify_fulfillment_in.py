@@ -20,11 +20,10 @@ from .shopify_shop import SyncBlocked
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     fulfilled_by = fields.Selection(
         [("odoo", "Odoo"), ("shopify", "Shopify")],
-        string="Fulfilled By",
         required=True,
         default="odoo",
         help="Odoo: a validated delivery becomes a Shopify fulfillment. Shopify (a 3PL "

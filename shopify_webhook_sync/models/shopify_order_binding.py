@@ -925,7 +925,7 @@ def _datetime(value: str | None):
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     tip_product_id = fields.Many2one(
         "product.product",

@@ -32,7 +32,7 @@ BINDINGS = {"order": "shopify.order.binding", "customer": "shopify.customer.bind
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     reconcile_enabled = fields.Boolean(
         string="Reconcile Hourly",

@@ -28,7 +28,7 @@ TIMEOUT = (1.0, 5.0)
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     rehearsal_date = fields.Datetime(string="Last Rehearsal", readonly=True, copy=False)
     rehearsal_ok = fields.Boolean(string="Rehearsal Passed", readonly=True, copy=False)

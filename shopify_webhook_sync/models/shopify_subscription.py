@@ -40,7 +40,7 @@ ACTIVITY_SUMMARY = "Shopify webhook subscriptions need attention"
 
 
 class ShopifyShop(models.Model):
-    _inherit = "shopify.shop"
+    _inherit = "shopify.shop"  # pylint: disable=consider-merging-classes-inherited
 
     webhook_check_date = fields.Datetime(
         string="Subscriptions Checked", readonly=True, copy=False
