@@ -128,7 +128,10 @@ def readme() -> str:
 
 
 def index_html(rst: str) -> str:
-    return publish_string(rst, writer_name="html4css1", settings_overrides=DOCUTILS)
+    html = publish_string(rst, writer_name="html4css1", settings_overrides=DOCUTILS)
+    # index.html lives in static/description/: its images are beside it (Odoo's Apps
+    # page serves a bare file name from /<addon>/static/description/).
+    return html.replace('src="static/description/', 'src="')
 
 
 def main():

@@ -5,6 +5,7 @@ percentile). A database view computed by SQL aggregates over the events' coverin
 each figure opens the list it counts."""
 
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 PERIODS = [("today", "Today"), ("7d", "Last 7 Days"), ("30d", "Last 30 Days")]
 
@@ -111,7 +112,13 @@ class ShopifyEventOverview(models.Model):
             "shopify_webhook_duplicate (received_at) INCLUDE (shop_id, topic)"
         )
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(f"CREATE OR REPLACE VIEW {self._table} AS ({VIEW})")
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                SQL(VIEW),  # a constant of this module
+            )
+        )
 
     def action_open_figure(self):
         """The list a figure counts (``figure`` in the context)."""

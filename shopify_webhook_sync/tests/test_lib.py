@@ -187,11 +187,13 @@ class TestBudget(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         cls.fake = FakeShopify().start()
         cls.addClassCleanup(cls.fake.stop)
         cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
 
     def setUp(self):
+        super().setUp()
         self.fake.reset(objects=True)
         order = copy.deepcopy(self.order_data)
         template = order["lineItems"]["nodes"][0]
