@@ -131,7 +131,9 @@ def index_html(rst: str) -> str:
     html = publish_string(rst, writer_name="html4css1", settings_overrides=DOCUTILS)
     # index.html lives in static/description/: its images are beside it (Odoo's Apps
     # page serves a bare file name from /<addon>/static/description/).
-    return html.replace('src="static/description/', 'src="')
+    html = html.replace('src="static/description/', 'src="')
+    # Odoo 17+ warns on an XML declaration in a module's HTML description.
+    return re.sub(r"\A<\?xml [^>]*\?>\n", "", html)
 
 
 def main():
