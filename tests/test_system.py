@@ -9,7 +9,7 @@ import random
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from odoo_server import OdooServer, fixture, load_fake_shopify, setup_example_shop
@@ -410,6 +410,12 @@ def test_rehearsal_through_the_public_url_reports_three_outcomes(odoo, fake):
 METRICS_DOMAIN = "metrics-store.myshopify.com"
 
 
+def seconds_key(seconds: float) -> float:
+    """The Metrics' time key of an event-to-record time under 100 s: to the hundredth
+    of a second (PostgreSQL's round: halves away from zero)."""
+    return float(Decimal(str(seconds)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
 def percentile(values, q):
     """PostgreSQL's percentile_cont: linear interpolation between the closest ranks."""
     values = sorted(values)
@@ -465,7 +471,8 @@ def test_a_scripted_day_gives_the_six_figures(odoo, fake):
         [("shop_id", "=", shop_id), ("state", "=", "done")],
         fields=["sync_seconds", "attempt_count"],
     )
-    seconds = [event["sync_seconds"] for event in done]
+    seconds = [seconds_key(event["sync_seconds"]) for event in done]
+    assert max(seconds) < 100
     expected = {
         "received": 6,
         "completed": 4,
@@ -484,8 +491,8 @@ def test_a_scripted_day_gives_the_six_figures(odoo, fake):
     for row in rows:
         assert row["topic"] == "orders/create"
         assert {key: row[key] for key in expected} == expected
-        assert abs(row["p50"] - percentile(seconds, 0.5)) < 1e-3
-        assert abs(row["p95"] - percentile(seconds, 0.95)) < 1e-3
+        assert abs(row["p50"] - percentile(seconds, 0.5)) < 1e-9
+        assert abs(row["p95"] - percentile(seconds, 0.95)) < 1e-9
         for figure, count in expected.items():
             action = odoo.rpc(
                 "shopify.event.overview",
