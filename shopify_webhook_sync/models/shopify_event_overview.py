@@ -332,6 +332,24 @@ class ShopifyEventOverview(models.Model):
         self.env.cr.execute("SET LOCAL jit = off")
 
     @api.model
+    def _shopify_totals(self, shop_ids) -> dict:
+        """shop id -> (events, duplicates) ever received, from the rollup."""
+        if not shop_ids:
+            return {}
+        self.env.cr.execute(
+            """
+            SELECT shop_id, sum(received), sum(duplicates) FROM (
+                SELECT shop_id, received, duplicates FROM shopify_event_daily
+                UNION ALL
+                SELECT shop_id, received, duplicates FROM shopify_event_daily_delta
+            ) d
+            WHERE shop_id IN %s GROUP BY shop_id
+            """,
+            [tuple(shop_ids)],
+        )
+        return {shop: (int(n), int(dup)) for shop, n, dup in self.env.cr.fetchall()}
+
+    @api.model
     def _fold_deltas(self):
         """Fold the rollup's deltas into its daily rows (the cron, every few
         minutes; the figures are the same before and after). One folder at a

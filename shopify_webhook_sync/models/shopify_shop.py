@@ -21,7 +21,7 @@ from ..lib.client import (
 from ..lib.queries import API_VERSION
 from ..lib.webhook import GID_TYPES, SHOP_DOMAIN_RE, to_gid, verify
 from .shopify_sync_attempt import BLOCKED_KINDS
-from .shopify_webhook_event import PROBLEM_STATES
+from .shopify_webhook_event import OPEN_STATES, PROBLEM_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -236,26 +236,24 @@ class ShopifyShop(models.Model):
             shop.webhook_url = base_url.rstrip("/") + WEBHOOK_PATH
 
     def _compute_event_counts(self):
+        """Open events are counted on the events (a few, by the state index); all
+        events and duplicates ever received are read from the Metrics' daily rollup
+        (shopify_event_overview.py), not by counting a million rows."""
         Event = self.env["shopify.webhook.event"]
         counts = {
             (shop.id, state): count
             for shop, state, count in Event._read_group(
-                [("shop_id", "in", self.ids)], ["shop_id", "state"], ["__count"]
+                [("shop_id", "in", self.ids), ("state", "in", OPEN_STATES)],
+                ["shop_id", "state"],
+                ["__count"],
             )
         }
-        duplicates = dict(
-            self.env["shopify.webhook.duplicate"]._read_group(
-                [("shop_id", "in", self.ids)], ["shop_id"], ["__count"]
-            )
-        )
+        totals = self.env["shopify.event.overview"]._shopify_totals(self.ids)
         for shop in self:
-            shop.event_count = sum(
-                n for (shop_id, _s), n in counts.items() if shop_id == shop.id
-            )
+            shop.event_count, shop.duplicate_count = totals.get(shop.id, (0, 0))
             shop.event_problem_count = sum(
                 counts.get((shop.id, s), 0) for s in PROBLEM_STATES
             )
-            shop.duplicate_count = duplicates.get(shop, 0)
             shop.event_queued_count = counts.get((shop.id, "queued"), 0)
 
     def _shopify_notify_info(self, message: str, close: bool = False) -> dict:

@@ -174,10 +174,26 @@ class TestMetricsRollup(ShopifyCase):
         self.duplicate(6)
         self.duplicate(12, topic="products/update")
         self.assertFigures()
+        self.assertShopTotals()
         ids = self.row_ids()
         self.fold()
         self.assertFigures()
+        self.assertShopTotals()
         self.assertEqual(self.row_ids(), ids, "a row keeps its id once folded")
+
+    def assertShopTotals(self):
+        """The Overview's shop card: every event and duplicate ever received."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(
+            (self.shop.event_count, self.shop.duplicate_count),
+            (
+                self.Event.search_count([("shop_id", "=", self.shop.id)]),
+                self.env["shopify.webhook.duplicate"].search_count(
+                    [("shop_id", "=", self.shop.id)]
+                ),
+            ),
+        )
 
     def row_ids(self):
         rows = self.env["shopify.event.overview"].search_read(
