@@ -33,6 +33,9 @@
         "views/shopify_event_overview_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "shopify_webhook_sync/static/src/**/*",
+        ],
         "web.assets_tests": [
             "shopify_webhook_sync/static/tests/tours/**/*",
         ],

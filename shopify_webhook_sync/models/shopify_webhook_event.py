@@ -30,6 +30,8 @@ RESOLUTIONS = [
 # An event in one of these states waits for its object's next sync.
 OPEN_STATES = ("queued", "needs_mapping", "needs_review", "failed")
 PROBLEM_STATES = ("needs_mapping", "needs_review", "failed")
+# the bus notification that refreshes the events shown (static/src/views)
+EVENT_STATE_NOTIFICATION = "shopify_webhook_sync/event_state"
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -177,6 +179,26 @@ class ShopifyWebhookEvent(models.Model):
             "This Shopify event was already received for this topic.",
         ),
     ]
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "state" in vals:
+            self._shopify_notify_state()
+        return result
+
+    def _shopify_notify_state(self):
+        """The forms and lists showing these events refresh (static/src/views): a
+        bus notification to the Shopify users, sent when this transaction commits."""
+        # every group reading events implies the reviewer group, once it exists
+        group = self.env.ref(
+            "shopify_webhook_sync.group_shopify_reviewer", raise_if_not_found=False
+        ) or self.env.ref(
+            "shopify_webhook_sync.group_shopify_user", raise_if_not_found=False
+        )
+        if group and self:
+            self.env["bus.bus"]._sendone(
+                group, EVENT_STATE_NOTIFICATION, {"ids": self.ids}
+            )
 
     @api.depends("topic", "object_id", "object_name")
     def _compute_display_name(self):

@@ -1,7 +1,16 @@
 """The operator's way through the web client, in a real browser (Chromium, driven by
 Odoo's HttpCase.start_tour): tours in static/tests/tours/."""
 
+import threading
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
+
+from odoo.addons.bus.models import bus
+from odoo.addons.bus.websocket import WebsocketConnectionHandler
+from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.queue_job.job import Job
 
 from .common import ShopifyCase
 
@@ -30,3 +39,105 @@ class TestTours(ShopifyCase):
         self.assertEqual(event.state, "done")
         self.assertIn(product, self.sale_orders().order_line.product_id)
         self.start_tour(EVENTS_URL, "shopify_event_done_tour", login="admin")
+
+
+def _commit_and_notify_the_bus(cursor, _commit=sql_db.TestCursor.commit):
+    """TestCursor.commit, then the bus's post-commit NOTIFY (a test cursor drops its
+    post-commit hooks): the web client's websocket hears of what was committed."""
+    postcommit = cursor.postcommit
+    channels = postcommit.data.get("bus.bus.channels")
+    hooks = [f for f in postcommit._funcs if f.__module__ == bus.__name__]
+    _commit(cursor)
+    if channels:
+        postcommit.data["bus.bus.channels"] = channels
+        for hook in hooks:
+            hook()
+
+
+@tagged("post_install", "-at_install")
+class TestLiveTours(ShopifyCase):
+    """The web client as in production: connected to the bus (its websocket, which
+    tests refuse by default), while the job runner works in the background."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.startClassPatcher(
+            patch.object(
+                WebsocketConnectionHandler, "websocket_allowed", return_value=True
+            )
+        )
+        cls.startClassPatcher(
+            patch.object(sql_db.TestCursor, "commit", _commit_and_notify_the_bus)
+        )
+
+    def run_jobs_once_shown(self, state):
+        """Run the jobs in the background (a thread, each job in its own cursor as
+        the runner does) once the web client has read an event in ``state``;
+        returns a function that stops it."""
+        shown, stop = threading.Event(), threading.Event()
+        Event = type(self.env["shopify.webhook.event"])
+        web_read = Event.web_read
+
+        def spy(records, *args, **kwargs):
+            result = web_read(records, *args, **kwargs)
+            if any(row.get("state") == state for row in result):
+                shown.set()
+            return result
+
+        def runner():
+            while not stop.is_set():
+                # a second for the browser to show it, as a real runner would take
+                if shown.wait(0.2) and not stop.wait(1.0):
+                    self.run_pending_jobs_apart()
+                    shown.clear()
+
+        self.startPatcher(patch.object(Event, "web_read", spy))
+        thread = threading.Thread(target=runner, name="shopify-test-job-runner")
+        thread.start()
+
+        def stop_runner():
+            stop.set()
+            thread.join()
+
+        return stop_runner
+
+    def run_pending_jobs_apart(self):
+        """ShopifyCase.run_jobs, touching nothing of the test's own environment (it
+        runs beside the browser's requests, each cursor taking the test lock)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            uuids = (
+                env["queue.job"]
+                .search(
+                    [("model_name", "=", "shopify.shop"), ("state", "=", "pending")]
+                )
+                .mapped("uuid")
+            )
+        for job_uuid in uuids:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                job = Job.load(env, job_uuid)
+                job.set_started()
+                job.store()
+                RunJobController._runjob(env, job)
+
+    def test_the_fix_from_the_reason_is_followed_live_to_done(self):
+        # The order's fourth line (SKU2006-020) has no product in Odoo.
+        self.products.filtered(lambda p: p.default_code == "SKU2006-020").unlink()
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        event = self.events()
+        self.assertEqual(event.state, "needs_mapping")
+        stop_runner = self.run_jobs_once_shown("queued")
+        try:
+            url = f"{EVENTS_URL}/{event.id}"
+            self.start_tour(url, "shopify_fix_followed_live_tour", login="admin")
+        finally:
+            stop_runner()
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done")
+        product = self.env["product.product"].search(
+            [("default_code", "=", "SKU2006-020")]
+        )
+        self.assertIn(product, self.sale_orders().order_line.product_id)

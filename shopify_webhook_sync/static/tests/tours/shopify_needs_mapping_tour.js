@@ -98,3 +98,60 @@ registry.category("web_tour.tours").add("shopify_event_done_tour", {
         },
     ],
 });
+
+/**
+ * The fix from the reason's button, followed live: on the order waiting for a
+ * product, Create the Product (prefilled with the SKU) and save it; the form shows
+ * the order re-queued, then done once the job runner synced it, without a reload
+ * (the bus refreshes it).
+ */
+registry.category("web_tour.tours").add("shopify_fix_followed_live_tour", {
+    steps: () => [
+        {
+            content: "The order waits for a product",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Needs Mapping)",
+        },
+        {
+            content: "Its reason names the SKU",
+            trigger: ".o_form_view .alert-warning:contains(SKU2006-020)",
+            run() {
+                // gone if the page reloads
+                window.shopifyNotReloaded = true;
+            },
+        },
+        {
+            content: "The reason's button creates it",
+            trigger: ".o_form_view button[name=action_fix_create_product]",
+            run: "click",
+        },
+        {
+            content: "Prefilled with the SKU Shopify sent",
+            trigger: ".modal .o_field_widget[name=default_code] input:value(SKU2006-020)",
+        },
+        {
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saving the product re-queued the order",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Queued)",
+        },
+        {
+            content: "The job ran: the form shows it done, without a reload",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Done)",
+            timeout: 30000,
+        },
+        {
+            content: "And leads to the sale order it became, on the same page",
+            trigger: ".o_form_view button[name=action_open_record]",
+            run() {
+                if (!window.shopifyNotReloaded) {
+                    throw new Error("The page was reloaded");
+                }
+            },
+        },
+    ],
+});
