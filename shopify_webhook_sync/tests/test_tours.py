@@ -40,6 +40,28 @@ class TestTours(ShopifyCase):
         self.assertIn(product, self.sale_orders().order_line.product_id)
         self.start_tour(EVENTS_URL, "shopify_event_done_tour", login="admin")
 
+    def test_an_order_in_review_is_resolved_by_hand_from_the_overview(self):
+        order = self.fake.objects[next(iter(self.fake.objects))]
+        order["currentTotalPriceSet"] = {
+            "shopMoney": {"amount": "420.00", "currencyCode": "USD"}
+        }
+        self.assertEqual(self.deliver().status_code, 200)
+        self.run_jobs()
+        event = self.events()
+        self.assertEqual(event.state, "needs_review")
+
+        tour = "shopify_needs_review_resolved_tour"
+        self.start_tour(OVERVIEW_URL, tour, login="admin")
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "resolved")
+        self.assertEqual(event.resolution, "fixed", "counted as a manual correction")
+        self.assertEqual(event.resolved_by_id, self.env.ref("base.user_admin"))
+        self.assertIn("by hand", event.resolution_note)
+        self.assertTrue(
+            any("by hand" in message.body for message in event.message_ids),
+            "who resolved it and how, in the chatter",
+        )
+
 
 def _commit_and_notify_the_bus(cursor, _commit=sql_db.TestCursor.commit):
     """TestCursor.commit, then the bus's post-commit NOTIFY (a test cursor drops its

@@ -155,3 +155,44 @@ registry.category("web_tour.tours").add("shopify_fix_followed_live_tour", {
         },
     ],
 });
+
+/**
+ * An order whose totals differ from Shopify's waits for review; the operator fixed
+ * the sale order by hand and closes the event: from the Overview, open it, Resolve,
+ * confirm with a note.
+ */
+registry.category("web_tour.tours").add("shopify_needs_review_resolved_tour", {
+    steps: () => [
+        {
+            content: "The shop's card counts what there is to fix: open it",
+            trigger: ".o_kanban_record:contains(John Smith) button:contains(To Fix)",
+            run: "click",
+        },
+        {
+            content: "Open the order waiting for review",
+            trigger:
+                ".o_data_row:has(.o_data_cell[name=state]:contains(Needs Review)) .o_data_cell[name=topic]",
+            run: "click",
+        },
+        {
+            content: "Resolve: I fixed the Odoo record by hand",
+            trigger:
+                ".o_form_view .o_statusbar_buttons button[name=action_open_close_wizard]:contains(Resolve)",
+            run: "click",
+        },
+        {
+            content: "Say how",
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit Corrected the sale order's total to Shopify's by hand",
+        },
+        {
+            trigger: ".modal button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            content: "The event is closed as resolved by hand",
+            trigger:
+                ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Resolved by Hand)",
+        },
+    ],
+});
