@@ -210,6 +210,47 @@ def test_permanent_error_fails_the_job_and_the_reason_survives(odoo, fake):
     assert len(bindings(odoo, order_id)) == 1
 
 
+def test_the_try_that_reaches_the_retry_limit_is_recorded_once(odoo, fake):
+    """Shopify answers 503 until the job gives up: its history has one attempt per
+    try, the last one failed (not also retried later), counted once on the event."""
+    order_id, body = new_order(fake)
+    fake.fail_next("503", count=10)
+    assert odoo.deliver(body, SECRET, DOMAIN).status_code == 200
+
+    def retried_once():
+        found = events(odoo, order_id)
+        jobs = found and odoo.rpc(
+            "queue.job",
+            "search_read",
+            [("uuid", "=", found[0]["job_uuid"])],
+            fields=["state", "retry"],
+        )
+        return jobs and (jobs[0]["state"], jobs[0]["retry"]) == ("pending", 1) and jobs
+
+    [job] = odoo.wait_for(retried_once, timeout=60, interval=0.1)
+    # Two tries at most: the next one is the last.
+    odoo.rpc("queue.job", "write", [job["id"]], {"max_retries": 2})
+
+    def failed():
+        found = events(odoo, order_id, fields=["state", "attempt_count"])
+        return found if found and found[0]["state"] == "failed" else None
+
+    [event] = odoo.wait_for(failed, timeout=90)
+    attempts = odoo.rpc(
+        "shopify.sync.attempt",
+        "search_read",
+        [("object_id", "=", order_id)],
+        fields=["outcome", "error_kind", "message"],
+        order="id",
+    )
+    assert [(a["outcome"], a["error_kind"]) for a in attempts] == [
+        ("retry", "transient"),
+        ("failed", "transient"),
+    ]
+    assert "Max. retries (2) reached" in attempts[1]["message"]
+    assert event["attempt_count"] == 2
+
+
 REFUND = fixture("graphql/refund_890088186047892319.json")
 REFUND_WEBHOOK = fixture("webhooks/refunds__create.json")
 

@@ -479,7 +479,14 @@ class ShopifyShop(models.Model):
             .search([("uuid", "=", events[:1].job_uuid)], limit=1)
         )
         events._shopify_set_outcome("failed", message)
-        self.env["shopify.sync.attempt"]._shopify_log(
+        Attempt = self.env["shopify.sync.attempt"]
+        # At the retry limit, the last try already recorded itself as retried later
+        # (and was counted): it is that attempt which failed.
+        last_try = Attempt._shopify_retry_of_this_try(job)
+        if last_try:
+            last_try.write({"outcome": "failed", "message": message})
+            return
+        Attempt._shopify_log(
             self, kind, shopify_id, events, "failed",
             started_at=job.date_started or fields.Datetime.now(),
             error_kind="error", message=message,

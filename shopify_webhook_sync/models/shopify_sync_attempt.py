@@ -101,6 +101,24 @@ class ShopifySyncAttempt(models.Model):
         return attempt
 
     @api.model
+    def _shopify_retry_of_this_try(self, job):
+        """The attempt the job's current try recorded as retried later, if any: it
+        began when the job started (``date_started``, which keeps microseconds where
+        attempts are dated to the second); an earlier try ended before its retry
+        was due."""
+        if not job.date_started:
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("job_uuid", "=", job.uuid),
+                ("outcome", "=", "retry"),
+                ("started_at", ">=", job.date_started.replace(microsecond=0)),
+            ],
+            order="id desc",
+            limit=1,
+        )
+
+    @api.model
     def _shopify_log_apart(self, shop, kind, shopify_id, outcome, **values):
         """Record an attempt whose job is about to be rolled back (a retry), in its
         own committed cursor. An event row locked elsewhere is not waited for: the
