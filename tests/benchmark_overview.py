@@ -286,8 +286,8 @@ def report(phases, direct, facts, info):
         "insert, before any fold, the figures are already right but read every "
         "delta: the first row above.",
         "",
-        f"The Overview menu's shop card (events, queued, to fix, duplicates: counts "
-        f"over all the events, not from the rollup) read in "
+        f"The Overview menu's shop card (events and duplicates from the rollup; "
+        f"queued and to fix counted on the events) read in "
         f"{cell(facts['dashboard'])} ms (median / max).",
         "",
         "| Machine | |",
