@@ -21,6 +21,7 @@
         "data/shopify_workflow_data.xml",
         "views/shopify_webhook_event_views.xml",
         "views/shopify_workflow_views.xml",
+        "report/shopify_workflow_report.xml",
         "views/shopify_event_close_wizard_views.xml",
         "views/shopify_shop_views.xml",
         "views/shopify_binding_views.xml",

@@ -44,6 +44,18 @@ class Finding:
         return f"{self.topic}: {state}{where}{detail}"
 
 
+def described_states(text: str) -> dict[str, str]:
+    """``{topic: state}`` read back from the lines ``Finding.describe`` wrote: "ok",
+    or its problems ("missing", "misrouted, not_json"...); a topic's first line is the
+    subscription that counts (a second one is "extra")."""
+    states: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        topic, sep, rest = line.partition(": ")
+        if sep:
+            states.setdefault(topic, rest.split(" -> ")[0])
+    return states
+
+
 def compare(
     existing: list[dict], topics: list[str], uri: str, api_version: str
 ) -> list[Finding]:

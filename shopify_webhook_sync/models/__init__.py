@@ -21,3 +21,5 @@ from . import shopify_fulfillment_in
 from . import shopify_sync_attempt
 from . import shopify_event_overview
 from . import shopify_workflow
+from . import shopify_workflow_requirement
+from . import shopify_workflow_signoff

@@ -17,7 +17,7 @@ from ..lib.queries import (
     FULFILLMENT_ORDERS,
 )
 from ..lib.webhook import to_gid
-from .shopify_shop import MAX_RETRIES, retryable
+from .shopify_shop import retryable
 
 FULFILLABLE = ("OPEN", "IN_PROGRESS")
 
@@ -83,7 +83,7 @@ class ShopifyShop(models.Model):
             .with_context(shopify_picking=picking.id)
             .with_delay(
                 identity_key=f"{self.id}:fulfillment:{picking.id}",
-                max_retries=MAX_RETRIES,
+                max_retries=self._shopify_max_retries("fulfillment"),
                 description=f"Shopify {self.shop_domain}: fulfil {picking.name}",
             )
             ._shopify_push_fulfillment(picking.id)
@@ -106,7 +106,7 @@ class ShopifyShop(models.Model):
             groups = _allocate(fulfillment_orders, picking._shopify_delivered())
             gids = [self._shopify_fulfill(picking, group) for group in groups]
         except ShopifyTransientError as exc:
-            raise retryable(exc) from exc
+            raise retryable(exc, self._shopify_retry_seconds("fulfillment")) from exc
         if not gids:
             return "nothing left to fulfil in Shopify"
         picking.write(

@@ -48,13 +48,14 @@ FIXES = {
 MAX_RETRIES = 30
 
 
-def retryable(exc: ShopifyTransientError) -> RetryableJobError:
+def retryable(exc: ShopifyTransientError, seconds=None) -> RetryableJobError:
     """The job's retry for a transient Shopify error: after the delay Shopify implies
-    (bucket refill, Retry-After) or the retry pattern; a rate limit is a wait, not a
-    failed try, so it does not count toward the job's retries."""
+    (bucket refill, Retry-After), else ``seconds`` (the flow's back-off), else the
+    retry pattern; a rate limit is a wait, not a failed try, so it does not count
+    toward the job's retries."""
     return RetryableJobError(
         str(exc),
-        seconds=exc.retry_after or None,
+        seconds=exc.retry_after or seconds or None,
         ignore_retry=isinstance(exc, ShopifyThrottledError),
     )
 
@@ -309,7 +310,7 @@ class ShopifyShop(models.Model):
             .with_context(shopify_object=f"{kind}:{shopify_id}")
             .delayable(
                 identity_key=f"{self.id}:{kind}:{shopify_id}",
-                max_retries=MAX_RETRIES,
+                max_retries=self._shopify_max_retries(kind),
                 description=f"Shopify {self.shop_domain}: sync {kind} {shopify_id}",
             )
             ._shopify_sync(kind, shopify_id)
@@ -405,7 +406,7 @@ class ShopifyShop(models.Model):
                     exc.retry_after,
                     exc,
                 )
-            raise retryable(exc) from exc
+            raise retryable(exc, self._shopify_retry_seconds(kind)) from exc
         except (ShopifyCredentialsError, ShopifyUnauthorizedError) as exc:
             # Waits as failed, and re-runs once the credentials are saved again.
             self._shopify_note_credentials_error(str(exc))
@@ -491,6 +492,16 @@ class ShopifyShop(models.Model):
             started_at=job.date_started or fields.Datetime.now(),
             error_kind="error", message=message,
         )  # fmt: skip
+
+    def _shopify_max_retries(self, kind: str) -> int:
+        """How many tries a job of this kind of object gets (its workflow's retry
+        rule, models/shopify_workflow.py)."""
+        return MAX_RETRIES
+
+    def _shopify_retry_seconds(self, kind: str):
+        """The delay before the running job's next try after a transient error (its
+        workflow's back-off); None: the job function's retry pattern."""
+        return None
 
     def _shopify_owner(self, kind: str):
         """The user who fixes this kind of object's problems (privacy requests: the

@@ -19,7 +19,7 @@ from odoo import api, fields, models
 from ..lib.client import ShopifyTransientError, user_errors
 from ..lib.queries import INVENTORY_SET_QUANTITIES
 from ..lib.webhook import gid_id
-from .shopify_shop import MAX_RETRIES, retryable
+from .shopify_shop import retryable
 
 STOCK_CONTEXT = "shopify_stock"  # "<inventory item gid> <location gid>" of a stock job
 
@@ -53,7 +53,7 @@ class ShopifyShop(models.Model):
             .with_context(**{STOCK_CONTEXT: f"{item_gid} {location_gid}"})
             .with_delay(
                 identity_key=key,
-                max_retries=MAX_RETRIES,
+                max_retries=self._shopify_max_retries("stock"),
                 description=f"Shopify {self.shop_domain}: stock of {item_gid} at "
                 f"{location_gid}",
             )
@@ -94,7 +94,7 @@ class ShopifyShop(models.Model):
                 },
             )
         except ShopifyTransientError as exc:
-            raise retryable(exc) from exc
+            raise retryable(exc, self._shopify_retry_seconds("stock")) from exc
         user_errors(data.get("inventorySetQuantities") or {})
         bindings.write(
             {

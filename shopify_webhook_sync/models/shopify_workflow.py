@@ -1,7 +1,8 @@
 """Workflows: each sync flow's rules, written down in Odoo next to the code that applies
 them — which system owns the record (and the guardrail that keeps the other side from
 overwriting it), the Odoo record it becomes, the matching key, who owns its errors, the
-retry rule and the Shopify topics it listens to.
+retry rule, the Shopify topics it listens to (and whether Shopify has them), the
+mappings it needs, the recovery plan and example records.
 
 One workflow per shop and flow, created with defaults with the shop (and for the shops
 that existed before, when the addon is installed or upgraded). The error owner is not
@@ -9,8 +10,12 @@ stored here: it is the shop's owner of that topic group (the one whose activitie
 events schedule), read and written through the workflow.
 """
 
-from odoo import api, fields, models
+import hashlib
+import json
 
+from odoo import Command, api, fields, models, tools
+
+from ..lib.subscriptions import described_states
 from .shopify_shop import MAX_RETRIES, OWNER_FIELDS
 from .shopify_subscription import FULFILLMENT_TOPICS
 
@@ -62,10 +67,60 @@ FLOW_TOPICS = {
         "app/uninstalled",
     ),
 }
+# Shopify's compliance webhooks: set in the app's configuration, not subscribed through
+# the Admin API (Check Webhooks cannot see them).
+COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
+# flow -> the mappings it needs (shopify.workflow.requirement's kinds)
+FLOW_REQUIREMENTS = {
+    "orders": ("product", "tax", "shipping"),
+    "refunds": ("gateway",),
+    "products": ("product",),
+    "stock": ("location", "product"),
+}
+# requirement -> (mapping model, the fields that make its rule) in the fingerprint a
+# sign-off keeps; the variants' products are data mapped one by one: not in it.
+FINGERPRINT_MAPPINGS = {
+    "tax": ("shopify.tax.mapping", ("title", "rate", "tax_id")),
+    "shipping": ("shopify.shipping.mapping", ("name", "product_id")),
+    "gateway": ("shopify.gateway.mapping", ("gateway", "journal_id")),
+    "location": ("shopify.location.mapping", ("location_gid", "warehouse_id")),
+}
+# the Odoo records a workflow's examples can be
+EXAMPLE_MODELS = (
+    "sale.order",
+    "account.move",
+    "res.partner",
+    "product.product",
+    "stock.picking",
+    "shopify.webhook.event",
+)
+# object kind of a job (``shopify.shop._shopify_sync`` and the pushes) -> its flow
+KIND_FLOWS = {
+    "order": "orders",
+    "order_fulfillment": "fulfillments",
+    "fulfillment": "fulfillments",
+    "refund": "refunds",
+    "customer": "customers",
+    "product": "products",
+    "stock": "stock",
+    "customer_data_request": "privacy",
+    "customer_redact": "privacy",
+    "shop_redact": "privacy",
+    "app_uninstalled": "privacy",
+}
+RETRY_FIELDS = ("retry_max", "retry_delay", "retry_delay_max")
 # Back-off of every flow by default: 10 s, doubling after each try, at most an hour
 # between tries; MAX_RETRIES tries reach well beyond a day of Shopify being down.
 RETRY_DELAY = 10
 RETRY_DELAY_MAX = 3600
+
+
+def backoff(tries: int, first: int, longest: int) -> tuple[int, int]:
+    """The delay before the next try once ``tries`` tries failed: ``first`` seconds,
+    doubling after each try, never beyond ``longest``; as a (low, high) range that
+    queue_job draws from, so a backlog does not go back to Shopify all at once."""
+    delay = min(first * 2 ** min(max(tries, 1) - 1, 32), longest)
+    return delay * 3 // 4, delay
 
 
 def _flow_defaults(env, shop, flow: str) -> dict:
@@ -165,10 +220,48 @@ def _flow_defaults(env, shop, flow: str) -> dict:
         },
     }[flow]
     model = env["ir.model"]._get(defaults.pop("target_model"))
-    return defaults | {
-        "shop_id": shop.id,
-        "flow": flow,
-        "target_model_id": model.id,
+    owner = shop._shopify_owner(FLOW_KINDS[flow]).id
+    return (
+        defaults
+        | _plan_defaults(env)
+        | {
+            "shop_id": shop.id,
+            "flow": flow,
+            "target_model_id": model.id,
+            "queue_reviewer_id": owner,
+            "mapping_fixer_id": owner,
+            "retry_approver_id": owner,
+            "requirement_ids": [
+                Command.create({"kind": kind})
+                for kind in FLOW_REQUIREMENTS.get(flow, ())
+            ],
+        }
+    )
+
+
+def _plan_defaults(env) -> dict:
+    """The recovery plan as the addon behaves, for the team to make its own."""
+    _ = env._
+    return {
+        "plan_hour": _(
+            "Nothing is lost: every delivery is recorded before Shopify gets its "
+            "answer. Jobs retry transient errors with the back-off above; each object "
+            "that failed or waits for a mapping gives the error owner one activity. "
+            "The hourly reconciliation queues what no webhook brought."
+        ),
+        "plan_day": _(
+            "Shopify retries a delivery Odoo did not accept 8 times over 4 hours. The "
+            "queue reviewer works through Shopify › Events › To Fix every morning; "
+            "the mapping fixer saves the missing mappings (what waited is re-queued); "
+            "retries of failed objects are approved by the retry approver."
+        ),
+        "plan_weekend": _(
+            "Jobs keep retrying up to their attempts, then wait as failed. On the "
+            "first working day: read Shopify › Metrics for the weekend, press Check "
+            "Webhooks (Shopify deletes a subscription after 8 failed deliveries in a "
+            "row: Register Webhooks again, then Reconcile Since… the last good day), "
+            "then retry what failed once its cause is fixed."
+        ),
     }
 
 
@@ -229,9 +322,9 @@ class ShopifyWorkflow(models.Model):
         string="Attempts",
         default=MAX_RETRIES,
         tracking=True,
-        help="How many times a job of this flow is retried after a transient error "
-        "(Shopify down, a timeout) before it fails. Shopify's rate limit is a wait, "
-        "not a failed try.",
+        help="How many tries a job of this flow gets against transient errors "
+        "(Shopify down, a timeout) before it fails for good. Shopify's rate limit is "
+        "a wait, not a failed try.",
     )
     retry_delay = fields.Integer(
         string="First Retry After (s)",
@@ -250,6 +343,58 @@ class ShopifyWorkflow(models.Model):
         compute="_compute_topics",
         help="The Shopify webhook topics this flow acts on.",
     )
+    topic_status = fields.Text(
+        string="Registered in Shopify",
+        compute="_compute_topic_status",
+        help="Each topic as the shop's last webhook check found it in Shopify.",
+    )
+    topics_state = fields.Selection(
+        [
+            ("none", "Listens to Nothing"),
+            ("unchecked", "Not Checked"),
+            ("registered", "Registered"),
+            ("problem", "Not as Needed"),
+        ],
+        string="Subscriptions",
+        compute="_compute_topic_status",
+    )
+    # -- required mappings (models/shopify_workflow_requirement.py)
+    requirement_ids = fields.One2many(
+        "shopify.workflow.requirement", "workflow_id", string="Required Mappings"
+    )
+    mapping_state = fields.Selection(
+        [("none", "None Needed"), ("complete", "Complete"), ("missing", "Missing")],
+        string="Mappings",
+        compute="_compute_mapping_state",
+    )
+    # -- recovery plan
+    queue_reviewer_id = fields.Many2one(
+        "res.users",
+        string="Reviews the Queue",
+        tracking=True,
+        help="Works through this flow's events to fix, every day.",
+    )
+    mapping_fixer_id = fields.Many2one(
+        "res.users", string="Fixes Mappings", tracking=True
+    )
+    retry_approver_id = fields.Many2one(
+        "res.users", string="Approves Retries", tracking=True
+    )
+    plan_hour = fields.Text(string="After an Hour", tracking=True)
+    plan_day = fields.Text(string="After a Day", tracking=True)
+    plan_weekend = fields.Text(string="After a Weekend", tracking=True)
+    # -- examples: real records of this flow, linked, not copied
+    example_1 = fields.Reference(
+        selection="_selection_example_models",
+        string="Example",
+        help="A real record this flow made (or, from Odoo, sent).",
+    )
+    example_2 = fields.Reference(
+        selection="_selection_example_models", string="Second Example"
+    )
+    example_3 = fields.Reference(
+        selection="_selection_example_models", string="Third Example"
+    )
 
     _sql_constraints = [
         (
@@ -259,10 +404,35 @@ class ShopifyWorkflow(models.Model):
         ),
         (
             "retry_positive",
-            "CHECK(retry_max >= 0 AND retry_delay >= 0 AND retry_delay_max >= 0)",
-            "Retry attempts and delays cannot be negative.",
+            "CHECK(retry_max >= 1 AND retry_delay >= 0 AND retry_delay_max >= 0)",
+            "A job gets at least one attempt; delays cannot be negative.",
         ),
     ]
+
+    @api.model
+    def _selection_example_models(self):
+        return [
+            (model, self.env["ir.model"]._get(model).name)
+            for model in EXAMPLE_MODELS
+            if model in self.env
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        workflows = super().create(vals_list)
+        self.env.registry.clear_cache()  # the shops' retry rules
+        return workflows
+
+    def write(self, vals):
+        result = super().write(vals)
+        if set(RETRY_FIELDS) & set(vals):
+            self.env.registry.clear_cache()
+        return result
+
+    def unlink(self):
+        result = super().unlink()
+        self.env.registry.clear_cache()
+        return result
 
     @api.depends("flow")
     def _compute_sequence(self):
@@ -277,10 +447,135 @@ class ShopifyWorkflow(models.Model):
             flow = labels.get(workflow.flow)
             workflow.display_name = f"{workflow.shop_id.name}: {flow}"
 
-    @api.depends("flow")
+    @api.depends("flow", "shop_id.fulfilled_by")
     def _compute_topics(self):
         for workflow in self:
-            workflow.topics = ", ".join(FLOW_TOPICS.get(workflow.flow, ())) or False
+            workflow.topics = ", ".join(workflow._shopify_topics()) or False
+
+    def _shopify_topics(self) -> tuple:
+        """The topics the flow acts on (fulfillments: only when Shopify fulfils)."""
+        if self.flow == "fulfillments" and self.shop_id.fulfilled_by != "shopify":
+            return ()
+        return FLOW_TOPICS.get(self.flow, ())
+
+    @api.depends("flow", "shop_id.webhook_check_result", "shop_id.webhook_check_date")
+    def _compute_topic_status(self):
+        for workflow in self:
+            topics = workflow._shopify_topics()
+            found = described_states(workflow.shop_id.webhook_check_result)
+            checked = bool(workflow.shop_id.webhook_check_date)
+            lines, states = [], set()
+            for topic in topics:
+                if topic in COMPLIANCE_TOPICS:
+                    status = self.env._("compliance webhook: set in the app's settings")
+                elif not checked:
+                    status, state = self.env._("not checked yet"), "unchecked"
+                    states.add(state)
+                else:
+                    found_state = found.get(topic, "missing")
+                    status = (
+                        self.env._("registered") if found_state == "ok" else found_state
+                    )
+                    states.add("registered" if found_state == "ok" else "problem")
+                lines.append(f"{topic}: {status}")
+            workflow.topic_status = "\n".join(lines) or False
+            workflow.topics_state = (
+                "none"
+                if not topics
+                else next(
+                    (s for s in ("problem", "unchecked") if s in states), "registered"
+                )
+            )
+
+    def _compute_mapping_state(self):
+        for workflow in self:
+            requirements = workflow.requirement_ids
+            if not requirements:
+                workflow.mapping_state = "none"
+            elif any(r.state == "missing" for r in requirements):
+                workflow.mapping_state = "missing"
+            else:
+                workflow.mapping_state = "complete"
+
+    def _shopify_rule_fields(self) -> list[str]:
+        """The fields that make the workflow's rules: a change to one after a sign-off
+        marks it changed since sign-off."""
+        return [
+            "source",
+            "guardrail",
+            "target_model_id",
+            "matching_key",
+            *RETRY_FIELDS,
+            "queue_reviewer_id",
+            "mapping_fixer_id",
+            "retry_approver_id",
+            "plan_hour",
+            "plan_day",
+            "plan_weekend",
+        ]
+
+    def _shopify_fingerprint(self) -> str:
+        """A digest of the workflow's rules, its required mappings and the shop's
+        mappings of those kinds, as they are now."""
+        self.ensure_one()
+        rules = {
+            name: self[name].ids
+            if isinstance(self[name], models.BaseModel)
+            else self[name]
+            for name in self._shopify_rule_fields()
+        }
+        kinds = sorted(self.requirement_ids.mapped("kind"))
+        mappings = {}
+        for kind in kinds:
+            if kind not in FINGERPRINT_MAPPINGS:
+                continue
+            model, names = FINGERPRINT_MAPPINGS[kind]
+            rows = (
+                self.env[model]
+                .sudo()
+                .search_read([("shop_id", "=", self.shop_id.id)], list(names))
+            )
+            mappings[kind] = sorted(
+                [row["id"], *(_plain(row[name]) for name in names)] for row in rows
+            )
+        data = json.dumps(
+            {"rules": rules, "requires": kinds, "mappings": mappings},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(data.encode()).hexdigest()
+
+    def action_pick_examples(self):
+        """The last records this flow made, as its examples (each once)."""
+        kinds = [k for k, flow in KIND_FLOWS.items() if flow == self.flow]
+        events = (
+            self.env["shopify.webhook.event"]
+            .sudo()
+            .search(
+                [
+                    ("shop_id", "=", self.shop_id.id),
+                    ("object_kind", "in", kinds),
+                    ("state", "=", "done"),
+                    ("res_model", "in", EXAMPLE_MODELS),
+                    ("res_id", "!=", False),
+                ],
+                limit=50,
+            )
+        )
+        records = []
+        for event in events:
+            ref = f"{event.res_model},{event.res_id}"
+            if (
+                ref not in records
+                and self.env[event.res_model].browse(event.res_id).exists()
+            ):
+                records.append(ref)
+        self.write(
+            {
+                name: (records[n] if n < len(records) else False)
+                for n, name in enumerate(("example_1", "example_2", "example_3"))
+            }
+        )
 
     def _owner_field(self) -> str:
         return OWNER_FIELDS.get(FLOW_KINDS[self.flow], PRIVACY_OWNER)
@@ -348,6 +643,45 @@ class ShopifyShop(models.Model):
         ]
         return Workflow.create(vals_list)
 
+    # -- the retry rule, applied to the flow's jobs --
+
+    @tools.ormcache("self.id", "flow")
+    def _shopify_retry_rule(self, flow: str | None) -> tuple | None:
+        """(attempts, first delay, longest delay) of the shop's workflow of ``flow``:
+        read on every enqueue (the webhook ack among them), hence cached until a
+        workflow changes."""
+        workflow = (
+            self.env["shopify.workflow"]
+            .sudo()
+            .search_fetch(
+                [("shop_id", "=", self.id), ("flow", "=", flow)], RETRY_FIELDS, limit=1
+            )
+        )
+        return tuple(workflow[name] for name in RETRY_FIELDS) if workflow else None
+
+    def _shopify_max_retries(self, kind: str) -> int:
+        rule = self._shopify_retry_rule(KIND_FLOWS.get(kind))
+        return rule[0] if rule else super()._shopify_max_retries(kind)
+
+    def _shopify_retry_seconds(self, kind: str):
+        rule = self._shopify_retry_rule(KIND_FLOWS.get(kind))
+        if not rule:
+            return super()._shopify_retry_seconds(kind)
+        return backoff(self._shopify_job_tries(), rule[1], rule[2])
+
+    def _shopify_job_tries(self) -> int:
+        """The tries of the running job so far, this one included (as queue_job counts
+        them: its stored ``retry`` is that of the tries before)."""
+        uuid = self.env.context.get("job_uuid")
+        job = (
+            self.env["queue.job"]
+            .sudo()
+            .search_fetch([("uuid", "=", uuid)], ["retry"], limit=1)
+            if uuid
+            else None
+        )
+        return (job.retry if job else 0) + 1
+
     def action_open_workflows(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "shopify_webhook_sync.action_shopify_workflow"
@@ -355,3 +689,8 @@ class ShopifyShop(models.Model):
         action["domain"] = [("shop_id", "in", self.ids)]
         action["context"] = {"default_shop_id": self[:1].id}
         return action
+
+
+def _plain(value):
+    """A search_read value as plain JSON: a many2one's id."""
+    return value[0] if isinstance(value, tuple | list) else value

@@ -23,3 +23,4 @@ from . import test_workflow
 from . import test_order_exact
 from . import test_rights
 from . import test_buttons
+from . import test_workflow_rules
