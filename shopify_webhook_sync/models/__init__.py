@@ -23,3 +23,4 @@ from . import shopify_event_overview
 from . import shopify_workflow
 from . import shopify_workflow_requirement
 from . import shopify_workflow_signoff
+from . import shopify_workflow_review

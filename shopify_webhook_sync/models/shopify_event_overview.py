@@ -24,6 +24,8 @@ busy shop open as fast as today:
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+# resolutions that are manual corrections: fixed by hand, or rejected in review
+MANUAL_CORRECTIONS = ("fixed", "rejected")
 PERIODS = [("today", "Today"), ("7d", "Last 7 Days"), ("30d", "Last 30 Days")]
 
 # figure -> domain on the events counted (received in the period, shop and topic)
@@ -32,7 +34,7 @@ FIGURE_DOMAINS = {
     "completed": [("state", "=", "done")],
     "failed": [("state", "=", "failed")],
     "retried": [("attempt_count", ">", 1)],
-    "corrected": [("resolution", "=", "fixed")],
+    "corrected": [("resolution", "in", MANUAL_CORRECTIONS)],
     "p50": [("state", "=", "done")],
     "p95": [("state", "=", "done")],
 }
@@ -107,7 +109,7 @@ BEGIN
         factor * (e.state = 'done')::integer,
         factor * (e.state = 'failed')::integer,
         factor * (COALESCE(e.attempt_count, 0) > 1)::integer,
-        factor * (e.resolution IS NOT DISTINCT FROM 'fixed')::integer,
+        factor * (COALESCE(e.resolution IN ('fixed', 'rejected'), false))::integer,
         0);
 END $$;
 
@@ -284,7 +286,8 @@ class ShopifyEventOverview(models.Model):
     corrected = fields.Integer(
         string="Fixed by Hand",
         readonly=True,
-        help="Events a person closed as fixed by hand (manual corrections).",
+        help="Events a person closed as fixed by hand, or rejected in review (manual "
+        "corrections).",
     )
     duplicates = fields.Integer(
         string="Duplicates Skipped",

@@ -13,6 +13,10 @@ from ..lib.webhook import to_gid
 from .sale_order import DISCOUNT_DIGITS
 from .shopify_shop import FIXES, SyncBlocked
 
+# Context key: the order is held for manual review (its workflow's): created as a
+# quotation, confirmed when a person approves it.
+REVIEW_HOLD = "shopify_review_hold"
+
 
 class ShopifyOrderBinding(models.Model):
     _name = "shopify.order.binding"
@@ -484,7 +488,7 @@ class ShopifyOrderBinding(models.Model):
         )
         if order.get("cancelledAt"):
             sale_order._action_cancel()
-        elif shop.confirm_orders:
+        elif shop.confirm_orders and not self.env.context.get(REVIEW_HOLD):
             sale_order.action_confirm()
             # action_confirm dates the order now; the order date is Shopify's.
             sale_order.date_order = vals["date_order"]

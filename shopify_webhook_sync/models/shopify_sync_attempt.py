@@ -18,6 +18,7 @@ OUTCOMES = [
     ("done", "Done"),
     ("needs_mapping", "Needs Mapping"),
     ("needs_review", "Needs Review"),
+    ("to_approve", "To Approve"),
     ("failed", "Failed"),
     ("ignored", "Ignored"),
     ("retry", "Retried Later"),

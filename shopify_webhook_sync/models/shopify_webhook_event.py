@@ -19,6 +19,7 @@ STATES = [
     ("done", "Done"),
     ("needs_mapping", "Needs Mapping"),
     ("needs_review", "Needs Review"),
+    ("to_approve", "To Approve"),
     ("failed", "Failed"),
     ("resolved", "Resolved by Hand"),
     ("ignored", "Ignored"),
@@ -26,9 +27,11 @@ STATES = [
 RESOLUTIONS = [
     ("fixed", "Fixed by hand"),
     ("ignored", "Ignored"),
+    ("rejected", "Rejected in review"),
 ]
-# An event in one of these states waits for its object's next sync.
-OPEN_STATES = ("queued", "needs_mapping", "needs_review", "failed")
+# An event in one of these states waits for its object's next sync (an order waiting
+# for approval too: a later change updates its quotation, which stays To Approve).
+OPEN_STATES = ("queued", "needs_mapping", "needs_review", "to_approve", "failed")
 PROBLEM_STATES = ("needs_mapping", "needs_review", "failed")
 # the bus notification that refreshes the events shown (static/src/views)
 EVENT_STATE_NOTIFICATION = "shopify_webhook_sync/event_state"
