@@ -13,6 +13,7 @@
     "data": [
         "security/shopify_security.xml",
         "security/ir.model.access.csv",
+        "security/shopify_workflow_review_security.xml",
         "data/queue_job_data.xml",
         "data/shopify_stock_job_data.xml",
         "data/ir_cron_data.xml",

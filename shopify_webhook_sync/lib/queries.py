@@ -392,6 +392,29 @@ query OrderFulfillments($id: ID!) {
 }
 """.replace("FULFILLMENTS_ASKED", str(FULFILLMENTS_READ + 1))
 
+# Launch rehearsal of the orders workflow: a test order (``test: true``: no payment, no
+# fulfilment) created in Shopify, then deleted if the merchant does not keep it.
+REHEARSAL_ORDER_CREATE = """
+mutation RehearsalOrderCreate(
+  $order: OrderCreateOrderInput!
+  $options: OrderCreateOptionsInput
+) {
+  orderCreate(order: $order, options: $options) {
+    order { id legacyResourceId name }
+    userErrors { field message }
+  }
+}
+"""
+
+REHEARSAL_ORDER_DELETE = """
+mutation RehearsalOrderDelete($orderId: ID!) {
+  orderDelete(orderId: $orderId) {
+    deletedId
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "OrderLines": ORDER_LINES,
@@ -410,5 +433,7 @@ DOCUMENTS = {
     "WebhookSubscriptionCreate": WEBHOOK_SUBSCRIPTION_CREATE,
     "WebhookSubscriptionUpdate": WEBHOOK_SUBSCRIPTION_UPDATE,
     "WebhookSubscriptionDelete": WEBHOOK_SUBSCRIPTION_DELETE,
+    "RehearsalOrderCreate": REHEARSAL_ORDER_CREATE,
+    "RehearsalOrderDelete": REHEARSAL_ORDER_DELETE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

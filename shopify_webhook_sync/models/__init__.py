@@ -24,3 +24,4 @@ from . import shopify_workflow
 from . import shopify_workflow_requirement
 from . import shopify_workflow_signoff
 from . import shopify_workflow_review
+from . import shopify_workflow_rehearsal
