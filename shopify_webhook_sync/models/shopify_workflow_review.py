@@ -19,6 +19,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from .shopify_order_binding import REVIEW_HOLD, _money
+from .shopify_access import check_operator
 from .shopify_shop import SyncBlocked
 
 # flows whose records can be held for review
@@ -371,7 +372,7 @@ class ShopifyWebhookEvent(models.Model):
         """Approve the orders of these events (one or many): each quotation is
         confirmed and its events are done. An order whose Odoo totals no longer equal
         Shopify's (changed by hand since) is not confirmed: it is skipped, and said."""
-        self._shopify_check_operator()
+        check_operator(self)
         waiting = self.filtered(lambda e: e.state == "to_approve")
         by_order = defaultdict(lambda: self.browse())
         for event in waiting._shopify_with_siblings():
@@ -415,7 +416,7 @@ class ShopifyWebhookEvent(models.Model):
         """Odoo's order is not right: the events close as rejected (a manual
         correction, with why); the quotation stays for a person to correct or
         cancel, and the workflow's clean streak starts again."""
-        self._shopify_check_operator()
+        check_operator(self)
         if not (reason or "").strip():
             raise UserError(self.env._("Say why these orders are rejected."))
         rejected = self.filtered(
