@@ -1,6 +1,7 @@
 """One webhook delivery Shopify made, verified: what arrived, what it became, or why
 not."""
 
+import functools
 import json
 
 import psycopg2
@@ -814,31 +815,44 @@ ACK_SAVEPOINT = "shopify_webhook_ack"
 
 def _event_and_job_insert(vals: dict, job_row: dict) -> SQL:
     """One statement: the event, pointing at the pending job of the same identity key
-    if there is one, else at a new job inserted from ``job_row``."""
-    columns = SQL(", ").join(SQL.identifier(col) for col in vals)
-    job_columns = SQL(", ").join(SQL.identifier(col) for col in job_row)
+    if there is one, else at a new job inserted from ``job_row``. The code is made
+    once per set of columns and the values are its parameters: composing some fifty
+    identifiers and values for every delivery was a visible part of the ack's time."""
     return SQL(
-        """
+        _event_and_job_code(tuple(vals), tuple(job_row)),
+        job_row["identity_key"],
+        *vals.values(),
+        job_row["uuid"],
+        *job_row.values(),
+        job_row["uuid"],
+    )
+
+
+@functools.cache
+def _event_and_job_code(columns: tuple, job_columns: tuple) -> str:
+    """The code of ``_event_and_job_insert`` for these columns, one ``%s`` a value."""
+    return f"""
         WITH pending AS (
             SELECT uuid FROM queue_job
-             WHERE identity_key = %(key)s
+             WHERE identity_key = %s
                AND state IN ('wait_dependencies', 'pending', 'enqueued')
              ORDER BY date_created DESC
              LIMIT 1
         ), event AS (
-            INSERT INTO shopify_webhook_event (%(columns)s, job_uuid)
-            VALUES (%(values)s, COALESCE((SELECT uuid FROM pending), %(uuid)s))
+            INSERT INTO shopify_webhook_event ({_identifiers(columns)}, job_uuid)
+            VALUES ({_markers(columns)}, COALESCE((SELECT uuid FROM pending), %s))
             RETURNING id, job_uuid
         ), job AS (
-            INSERT INTO queue_job (%(job_columns)s)
-            SELECT %(job_values)s FROM event WHERE event.job_uuid = %(uuid)s
+            INSERT INTO queue_job ({_identifiers(job_columns)})
+            SELECT {_markers(job_columns)} FROM event WHERE event.job_uuid = %s
         )
         SELECT id FROM event
-        """,
-        key=job_row["identity_key"],
-        columns=columns,
-        values=SQL(", ").join(vals.values()),
-        uuid=job_row["uuid"],
-        job_columns=job_columns,
-        job_values=SQL(", ").join(job_row.values()),
-    )
+        """
+
+
+def _identifiers(columns: tuple) -> str:
+    return ", ".join(SQL.identifier(column).code for column in columns)
+
+
+def _markers(columns: tuple) -> str:
+    return ", ".join("%s" for _column in columns)
