@@ -92,7 +92,7 @@ class ShopifyWebhookController(http.Controller):
             )
 
         env = request.env(user=SUPERUSER_ID)
-        shop = env["shopify.shop"]._shopify_find_by_domain(headers["shop_domain"])
+        shop = env["shopify.shop"]._shopify_for_ack(headers["shop_domain"])
         if not shop:
             return self._reject(401, "unknown or archived shop", headers)
         if not headers["hmac"]:

@@ -6,7 +6,7 @@ import time
 
 import psycopg2
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -58,6 +58,14 @@ def retryable(exc: ShopifyTransientError, seconds=None) -> RetryableJobError:
         seconds=exc.retry_after or seconds or None,
         ignore_retry=isinstance(exc, ShopifyThrottledError),
     )
+
+
+# What the webhook ack reads of a shop (cached per worker: see _shopify_for_ack).
+ACK_FIELDS = ("shop_domain", "webhook_secret", "webhook_secret_previous", "company_id")
+
+
+class UnknownShop(Exception):
+    """No active shop has this domain (never cached)."""
 
 
 class SyncBlocked(Exception):
@@ -221,6 +229,7 @@ class ShopifyShop(models.Model):
                 vals["shop_domain"] = vals["shop_domain"].strip().lower()
             if vals.get("access_token"):
                 vals.setdefault("access_token_set_at", fields.Datetime.now())
+        self.env.registry.clear_cache()  # a domain the ack did not know may be known
         return super().create(vals_list)
 
     def write(self, vals):
@@ -229,7 +238,13 @@ class ShopifyShop(models.Model):
         if vals.get("access_token"):  # the app was (re)installed: a new token
             vals.setdefault("connection_state", "connected")
             vals.setdefault("access_token_set_at", fields.Datetime.now())
+        if not vals.keys().isdisjoint((*ACK_FIELDS, "active")):
+            self.env.registry.clear_cache()  # what the ack has cached of the shop
         return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()
+        return super().unlink()
 
     def _compute_webhook_url(self):
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
@@ -290,8 +305,35 @@ class ShopifyShop(models.Model):
         delivery needs, in one query (every delivery starts here)."""
         return self.search_fetch(
             [("shop_domain", "=", (shop_domain or "").strip().lower())],
-            ["shop_domain", "webhook_secret", "webhook_secret_previous", "company_id"],
+            list(ACK_FIELDS),
             limit=1,
+        )
+
+    @api.model
+    def _shopify_for_ack(self, shop_domain: str):
+        """``_shopify_find_by_domain`` without its query on every delivery: what the
+        ack reads of a shop is cached per worker (``_shopify_ack_values``) and put in
+        the record's cache. A change of those fields, or of the shops, clears it, and
+        Odoo tells the other workers before their next request."""
+        try:
+            shop_id, values = self._shopify_ack_values(shop_domain)
+        except UnknownShop:  # not cached: random domains must not fill the cache
+            return self.browse()
+        shop = self.browse(shop_id)
+        for name, value in zip(ACK_FIELDS, values, strict=True):
+            field = self._fields[name]
+            if not self.env.cache.contains(shop, field):  # never over a pending write
+                self.env.cache.update(shop, field, [value])
+        return shop
+
+    @api.model
+    @tools.ormcache("shop_domain")
+    def _shopify_ack_values(self, shop_domain: str):
+        shop = self.sudo()._shopify_find_by_domain(shop_domain)
+        if not shop:
+            raise UnknownShop(shop_domain)
+        return shop.id, tuple(
+            shop._fields[name].convert_to_cache(shop[name], shop) for name in ACK_FIELDS
         )
 
     def _shopify_verify_signature(self, body: bytes, signature: str) -> bool:
