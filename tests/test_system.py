@@ -111,6 +111,38 @@ def test_wrong_signature_is_refused_and_stores_nothing(odoo, fake):
     assert fake.requests == []
 
 
+def test_a_new_secret_or_an_archived_shop_counts_on_every_worker_at_once(odoo, fake):
+    """Each worker caches what the ack reads of a shop: once a secret is changed or
+    the shop archived, no worker may still accept what the old state accepted."""
+    [shop] = odoo.rpc("shopify.shop", "search", [("shop_domain", "=", DOMAIN)])
+
+    def statuses(secret, count=16):
+        # 8 at once: every worker of the server answers some (and caches the shop)
+        with ThreadPoolExecutor(8) as pool:
+            return set(
+                pool.map(
+                    lambda _i: (
+                        odoo.deliver(
+                            b'{"id": 1}', secret, DOMAIN, topic="carts/update"
+                        ).status_code
+                    ),
+                    range(count),
+                )
+            )
+
+    try:
+        assert statuses(SECRET) == {200}
+        odoo.rpc("shopify.shop", "write", [shop], {"webhook_secret": "rotated"})
+        assert statuses(SECRET) == {401}
+        assert statuses("rotated") == {200}
+        odoo.rpc("shopify.shop", "write", [shop], {"active": False})
+        assert statuses("rotated") == {401}
+    finally:
+        odoo.rpc(
+            "shopify.shop", "write", [shop], {"webhook_secret": SECRET, "active": True}
+        )
+
+
 def test_ten_identical_deliveries_in_parallel(odoo, fake):
     order_id, body = new_order(fake)
     headers = {"Webhook_Id": f"storm-{order_id}", "Event_Id": f"action-{order_id}"}
