@@ -39,7 +39,7 @@ BADGES = {
     "mature": ("maturity-Mature-brightgreen", "Mature"),
 }
 # Section underlines, outermost first: the page title, sections, their subsections.
-UNDERLINES = "=-~^"
+UNDERLINES = "=-~^'"
 # Strict rendering, as PyPI's readme_renderer: no file inclusion, no raw HTML, stop on
 # any warning.
 DOCUTILS = {
@@ -61,15 +61,19 @@ def fragment_rst(name: str, depth: int) -> str:
     rst = pypandoc.convert_file(
         str(path), "rst", format="gfm", extra_args=["--wrap=none"]
     )
-    # pandoc titles use =, -, ~ ... from level 1: shift them below our sections.
-    chars = "=-`:.'\"~^_*+#"
+    # pandoc titles use =, -, ~, ^, ' from level 1: shift them below our sections.
+    chars = "=-~^'`:.\"_*+#"
+
+    heading = re.compile(r"^(\S.*)\n([=\-~^'`:.\"_*+#])\2+\n", re.M)
+    # the fragment's top heading level (## in a fragment is its first level) is depth
+    top = min((chars.index(m.group(2)) for m in heading.finditer(rst)), default=0)
 
     def shift(match):
-        level = chars.index(match.group(2)[0])
+        level = chars.index(match.group(2)[0]) - top
         char = UNDERLINES[min(depth + level, len(UNDERLINES) - 1)]
         return f"{match.group(1)}\n{char * len(match.group(1))}\n"
 
-    rst = re.sub(r"^(\S.*)\n([=\-`:.'\"~^_*+#])\2+\n", shift, rst, flags=re.M)
+    rst = heading.sub(shift, rst)
     # Images point at ../static/... from readme/: README.rst sits one level up.
     return rst.replace("../static/", "static/").strip() + "\n"
 

@@ -18,8 +18,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .shopify_order_binding import REVIEW_HOLD, _money
 from .shopify_access import check_operator
+from .shopify_order_binding import REVIEW_HOLD, _money
 from .shopify_shop import SyncBlocked
 
 # flows whose records can be held for review
@@ -38,7 +38,6 @@ class ShopifyWorkflow(models.Model):
         "person approves them. Start and end it with the buttons.",
     )
     review_until = fields.Date(
-        string="Review Until",
         tracking=True,
         help="Review ends by itself after this day.",
     )
@@ -200,7 +199,7 @@ class ShopifyShop(models.Model):
 
 
 class ShopifyOrderBinding(models.Model):
-    _inherit = "shopify.order.binding"
+    _inherit = "shopify.order.binding"  # pylint: disable=consider-merging-classes-inherited
 
     review_state = fields.Selection(
         [
