@@ -42,9 +42,10 @@ FIXES = {
     "gateway": ("gateway",),
     "currency": ("currency",),
 }
-# Retries on transient errors (outage, 5xx): with the retry pattern of the job function,
-# 30 tries reach well beyond a day of Shopify being unreachable. Shopify's rate limit is
-# no error: its waits never count (see retryable()).
+# Retries on transient errors (outage, 5xx): with the flows' default back-off
+# (shopify_workflow.backoff: 10 s doubling, at most an hour), the 30th try comes 16 to
+# 21 hours after the first. Shopify's rate limit is no error: its waits never count
+# (see retryable()).
 MAX_RETRIES = 30
 
 
