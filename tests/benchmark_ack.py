@@ -342,7 +342,7 @@ def events_count(server):
 
 
 # capacity: orders per minute, each rate held for CAPACITY_SECONDS × --scale
-CAPACITY_RATES = (30, 60, 90, 120)
+CAPACITY_RATES = (30, 60, 120, 240, 360, 480, 600)  # up to the first not sustained
 CAPACITY_SECONDS = 60
 ACK_LIMIT_MS = 250
 DRAIN_LIMIT_S = 30  # "keeps up": the last order built within this after the last ack
