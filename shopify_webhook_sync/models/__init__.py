@@ -24,4 +24,5 @@ from . import shopify_workflow
 from . import shopify_workflow_requirement
 from . import shopify_workflow_signoff
 from . import shopify_workflow_review
+from . import shopify_refund_review
 from . import shopify_workflow_rehearsal

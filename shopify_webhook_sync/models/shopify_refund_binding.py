@@ -9,7 +9,11 @@ the goods stay with the customer. The credit note pays them back without lowerin
 order's invoiced quantity (not linked to the order line, so nothing is to invoice
 again), no return is made, and the order keeps the delivered quantity: those units
 ("kept") are added to Shopify's current quantities and totals when the order is checked.
-An order not invoiced yet cannot pay them back: the refund waits for review."""
+An order not invoiced yet cannot pay them back: the refund waits for review.
+
+While the refunds workflow is in manual review, a new refund waits for approval: its
+credit note as a draft, or, on an order not invoiced, before anything of it is applied
+(models/shopify_refund_review.py)."""
 
 from odoo import api, fields, models
 from odoo.tools import float_compare
@@ -47,8 +51,14 @@ class ShopifyRefundBinding(models.Model):
 
     @api.model
     def _shopify_import(self, shop, shopify_id: str):
+        """Apply a new refund once; with the refunds workflow in review, it waits
+        for approval instead (models/shopify_refund_review.py): as a draft credit
+        note, or, on an order not invoiced, before anything is applied."""
         binding = self._shopify_find(shop, shopify_id)
-        if binding:  # a refund never changes once made
+        if binding.review_state == "to_approve":  # only Approve releases it
+            binding._shopify_hold()
+        if binding and binding.review_state != "to_apply":
+            # a refund never changes once made
             return binding.move_id or binding.order_binding_id.sale_order_id
         refund, lines = self._shopify_fetch(shop, shopify_id)
         order_binding = self._shopify_order_binding(shop, refund)
@@ -57,26 +67,37 @@ class ShopifyRefundBinding(models.Model):
         Order = self.env["shopify.order.binding"]
         order = Order._shopify_fetch(shop, order_binding.shopify_id)
         sale_order = order_binding.sale_order_id
+        review = not binding and self._shopify_review_on(shop)
+        if review and not _posted_invoice(sale_order):
+            self._shopify_hold_unapplied(shop, shopify_id, refund, order, order_binding)
         move = self.env["account.move"]
         self._shopify_restock(sale_order, lines, order[1], order_binding)
         kept = self._shopify_kept(sale_order, lines, order[1], order_binding)
+        journals = {}
         if _posted_invoice(sale_order):
             journals = self._shopify_journals(shop, refund)
             move = self._shopify_credit_note(sale_order, refund, lines, kept)
             self._shopify_check_total(move, refund, lines)
-            self._shopify_register_payments(move, refund, journals)
+            if not review:  # in review: a draft, nothing paid back until approved
+                move.action_post()
+                self._shopify_register_payments(move, refund, journals)
         elif kept:
             self._shopify_cannot_pay_back(sale_order, refund, kept)
-        self.create(
-            {
-                "shop_id": shop.id,
-                "shopify_id": shopify_id,
-                "move_id": move.id,
-                "order_binding_id": order_binding.id,
-                "kept_lines": kept or False,
-            }
-        )
+        vals = {"move_id": move.id, "kept_lines": kept or False}
+        if binding:  # approved while the order was not invoiced: applied now
+            binding.write(vals | {"review_state": "approved"})
+        else:
+            binding = self.create(
+                vals
+                | {
+                    "shop_id": shop.id,
+                    "shopify_id": shopify_id,
+                    "order_binding_id": order_binding.id,
+                }
+            )
         self._shopify_converge_order(shop, order_binding, order)
+        if review:
+            binding._shopify_hold_draft(refund, lines, journals)
         return move or sale_order
 
     def _shopify_converge_order(self, shop, order_binding, order: tuple):
@@ -297,17 +318,10 @@ class ShopifyRefundBinding(models.Model):
                 }
             )
         )
-        move.action_post()
         return move
 
     def _shopify_check_total(self, move, refund: dict, lines: list[dict]):
-        expected = sum(
-            _money(line["subtotalSet"]) + _money(line["totalTaxSet"]) for line in lines
-        )
-        expected += sum(
-            _money(s["subtotalAmountSet"]) + _money(s["taxAmountSet"])
-            for s in (refund.get("refundShippingLines") or {}).get("nodes", [])
-        )
+        expected = _refunded_total(refund, lines)
         digits = move.currency_id.decimal_places
         if float_compare(move.amount_total, expected, precision_digits=digits):
             raise SyncBlocked(
@@ -396,6 +410,17 @@ def _posted_invoice(sale_order):
     return sale_order.invoice_ids.filtered(
         lambda move: move.move_type == "out_invoice" and move.state == "posted"
     )[:1]
+
+
+def _refunded_total(refund: dict, lines: list[dict]) -> float:
+    """What Shopify refunded for the refund's lines and shipping, taxes included."""
+    total = sum(
+        _money(line["subtotalSet"]) + _money(line["totalTaxSet"]) for line in lines
+    )
+    return total + sum(
+        _money(s["subtotalAmountSet"]) + _money(s["taxAmountSet"])
+        for s in (refund.get("refundShippingLines") or {}).get("nodes", [])
+    )
 
 
 def _lines_by_gid(sale_order) -> dict:

@@ -3,7 +3,9 @@ Shopify order becomes a quotation and its events wait "To Approve", with Shopify
 figures beside Odoo's. Approving (one or many orders) confirms it; rejecting says why
 and counts as a manual correction. Review ends by itself at its end date or after N
 orders approved unchanged in a row, or by hand in one click; each end is logged in
-the workflow's chatter.
+the workflow's chatter. The refunds workflow reviews refunds the same way
+(models/shopify_refund_review.py: how a refund waits); Approve and Reject act on each
+event's object by its kind, through its binding (``REVIEW_BINDINGS``).
 
 An order waiting for approval stays so whatever arrives later: Shopify's changes
 update the quotation (its figures too) and the events stay To Approve, so nothing is
@@ -21,9 +23,16 @@ from odoo.tools import float_compare
 from .shopify_access import check_operator
 from .shopify_order_binding import REVIEW_HOLD, _money
 from .shopify_shop import SyncBlocked
+from .shopify_workflow import FLOW_KINDS, KIND_FLOWS
 
 # flows whose records can be held for review
-REVIEW_FLOWS = ("orders",)
+REVIEW_FLOWS = ("orders", "refunds")
+# object kind of a held event -> the binding that holds it (review_state,
+# review_figures, _shopify_approve...)
+REVIEW_BINDINGS = {
+    "order": "shopify.order.binding",
+    "refund": "shopify.refund.binding",
+}
 
 
 class ShopifyWorkflow(models.Model):
@@ -34,8 +43,9 @@ class ShopifyWorkflow(models.Model):
         readonly=True,
         copy=False,
         tracking=True,
-        help="New orders are created as quotations and wait To Approve until a "
-        "person approves them. Start and end it with the buttons.",
+        help="New orders are created as quotations (new refunds: their credit notes "
+        "as drafts, or not applied yet) and wait To Approve until a person approves "
+        "them. Start and end it with the buttons.",
     )
     review_until = fields.Date(
         tracking=True,
@@ -45,14 +55,14 @@ class ShopifyWorkflow(models.Model):
         string="End After Clean Approvals",
         default=20,
         tracking=True,
-        help="Review ends by itself once this many orders in a row were approved "
-        "unchanged (0: only the date or a person ends it).",
+        help="Review ends by itself once this many records (orders, refunds) in a "
+        "row were approved unchanged (0: only the date or a person ends it).",
     )
     review_clean_count = fields.Integer(
         string="Approved Unchanged in a Row",
         readonly=True,
         copy=False,
-        help="Orders approved as the sync built them, since the last rejection or "
+        help="Records approved as the sync built them, since the last rejection or "
         "correction: when it reaches the target, review ends.",
     )
     review_waiting_count = fields.Integer(
@@ -74,42 +84,52 @@ class ShopifyWorkflow(models.Model):
             workflow.review_can = workflow.flow in REVIEW_FLOWS
 
     def _compute_review_waiting_count(self):
-        counts = dict(
-            self.env["shopify.webhook.event"]._read_group(
+        counts = {
+            (shop, kind): count
+            for shop, kind, count in self.env["shopify.webhook.event"]._read_group(
                 [
                     ("shop_id", "in", self.shop_id.ids),
-                    ("object_kind", "=", "order"),
+                    ("object_kind", "in", list(REVIEW_BINDINGS)),
                     ("state", "=", "to_approve"),
                 ],
-                ["shop_id"],
+                ["shop_id", "object_kind"],
                 ["__count"],
             )
-        )
+        }
         for workflow in self:
             workflow.review_waiting_count = (
-                counts.get(workflow.shop_id, 0) if workflow.review_can else 0
+                counts.get((workflow.shop_id, FLOW_KINDS[workflow.flow]), 0)
+                if workflow.review_can
+                else 0
             )
 
     def action_review_start(self):
         for workflow in self:
             if not workflow.review_can:
                 raise UserError(
-                    self.env._("Manual review applies to orders only for now.")
+                    self.env._(
+                        "Manual review applies to orders and refunds only for now."
+                    )
                 )
             if workflow.review_until and workflow.review_until < fields.Date.today():
                 raise UserError(
                     self.env._("Choose a review end date from today on, or none.")
                 )
         self.write({"review_active": True, "review_clean_count": 0})
-        self._shopify_review_log(
-            self.env._("Manual review started"),
-            self.env._("New orders wait To Approve until a person approves them."),
-        )
+        for workflow in self:
+            workflow._shopify_review_log(
+                self.env._("Manual review started"),
+                self.env._("New refunds wait To Approve until a person approves them.")
+                if workflow.flow == "refunds"
+                else self.env._(
+                    "New orders wait To Approve until a person approves them."
+                ),
+            )
         return True
 
     def action_review_end(self):
-        """End review now (one click): new orders are confirmed again; those already
-        waiting still wait for their approval."""
+        """End review now (one click): new orders (refunds) are confirmed (applied)
+        again; those already waiting still wait for their approval."""
         self._shopify_review_end(
             self.env._("Ended by %(user)s.", user=self.env.user.name)
         )
@@ -122,7 +142,7 @@ class ShopifyWorkflow(models.Model):
         )
         action["domain"] = [
             ("shop_id", "=", self.shop_id.id),
-            ("object_kind", "=", "order"),
+            ("object_kind", "=", FLOW_KINDS[self.flow]),
             ("state", "=", "to_approve"),
         ]
         action["context"] = {}
@@ -168,6 +188,12 @@ class ShopifyWorkflow(models.Model):
             if clean and workflow.review_active and target and count >= target:
                 workflow._shopify_review_end(
                     self.env._(
+                        "Ended by itself: %(count)s refunds in a row approved "
+                        "unchanged.",
+                        count=count,
+                    )
+                    if workflow.flow == "refunds"
+                    else self.env._(
                         "Ended by itself: %(count)s orders in a row approved "
                         "unchanged.",
                         count=count,
@@ -318,6 +344,14 @@ class ShopifyOrderBinding(models.Model):
         self.review_state = "approved"
         return clean
 
+    def _shopify_review_record(self):
+        return self.sale_order_id
+
+    def _shopify_approved_note(self, clean: bool) -> str:
+        if clean:
+            return self.env._("Confirmed as built from Shopify.")
+        return self.env._("Confirmed after a change by hand.")
+
 
 def _lines_signature(sale_order) -> list:
     """What a reviewer could change on the quotation: each line's product, quantity,
@@ -343,12 +377,16 @@ class ShopifyWebhookEvent(models.Model):
         compute="_compute_review_figures",
         compute_sudo=True,
         digits=(16, 2),
+        help="Held for review: the order's total in Shopify; for a refund, what "
+        "Shopify refunded (of an order not invoiced: the order's total after it).",
     )
     review_odoo_total = fields.Float(
         string="Odoo Total",
         compute="_compute_review_figures",
         compute_sudo=True,
         digits=(16, 2),
+        help="Held for review: the quotation's total; for a refund, its draft credit "
+        "note's (of an order not invoiced: the sale order's total now).",
     )
 
     @api.depends("state", "res_id")
@@ -358,34 +396,45 @@ class ShopifyWebhookEvent(models.Model):
             event.review_shopify_total = (binding.review_figures or {}).get(
                 "total", 0.0
             )
-            event.review_odoo_total = binding.sale_order_id.amount_total
+            event.review_odoo_total = (
+                binding._shopify_review_record().amount_total if binding else 0.0
+            )
 
     def _shopify_review_binding(self):
+        """The binding of this event's object when its kind can be held for review
+        (REVIEW_BINDINGS), else an empty recordset."""
         self.ensure_one()
-        Binding = self.env["shopify.order.binding"].sudo()
-        if self.object_kind != "order" or not self.object_id:
+        model = REVIEW_BINDINGS.get(self.object_kind, "shopify.order.binding")
+        Binding = self.env[model].sudo()
+        if self.object_kind not in REVIEW_BINDINGS or not self.object_id:
             return Binding
         return Binding._shopify_find(self.shop_id, self.object_id)
 
     def action_approve(self):
-        """Approve the orders of these events (one or many): each quotation is
-        confirmed and its events are done. An order whose Odoo totals no longer equal
-        Shopify's (changed by hand since) is not confirmed: it is skipped, and said."""
+        """Approve the objects of these events (one or many): each quotation is
+        confirmed, each draft credit note posted and paid back, and their events
+        are done; a refund not applied yet is re-queued, and its job applies it. An
+        object whose Odoo totals no longer equal Shopify's (changed by hand since) is
+        not approved: it is skipped, and said."""
         check_operator(self)
         waiting = self.filtered(lambda e: e.state == "to_approve")
-        by_order = defaultdict(lambda: self.browse())
+        by_object = defaultdict(lambda: self.browse())
         for event in waiting._shopify_with_siblings():
-            by_order[(event.shop_id, event.object_id)] |= event
+            by_object[(event.shop_id, event.object_kind, event.object_id)] |= event
         approved, differ = self.browse(), []
-        for (shop, _object_id), events in by_order.items():
+        for (shop, kind, _object_id), events in by_object.items():
             binding = events[:1]._shopify_review_binding()
             if not binding or not binding._shopify_review_totals_match():
                 differ.append(events[:1].display_name)
                 continue
             clean = binding._shopify_approve()
             events = events.sudo()
-            if clean:
-                events._shopify_set_outcome("done", record=binding.sale_order_id)
+            if binding.review_state == "to_apply":
+                events._shopify_requeue()
+            elif clean:
+                events._shopify_set_outcome(
+                    "done", record=binding._shopify_review_record()
+                )
             else:
                 events._shopify_close_reviewed(
                     "resolved",
@@ -393,53 +442,57 @@ class ShopifyWebhookEvent(models.Model):
                     self.env._("Approved after a change by hand."),
                 )
             events._shopify_log_action(
-                self.env._("Approved"),
-                self.env._("Confirmed as built from Shopify.")
-                if clean
-                else self.env._("Confirmed after a change by hand."),
+                self.env._("Approved"), binding._shopify_approved_note(clean)
             )
-            shop._shopify_review_workflow("orders")._shopify_review_approved(clean)
+            shop._shopify_review_workflow(KIND_FLOWS[kind])._shopify_review_approved(
+                clean
+            )
             approved |= events
-        orders = len({(e.shop_id, e.object_id) for e in approved})
-        message = self.env._("%(count)s approved", count=orders)
+        count = len({(e.shop_id, e.object_kind, e.object_id) for e in approved})
+        message = self.env._("%(count)s approved", count=count)
         if differ:
             message += self.env._(
                 "; not approved, since Odoo's totals no longer equal Shopify's (fix "
-                "the quotation, or reject it): %(orders)s",
+                "the quotation or the credit note, or reject it): %(orders)s",
                 orders=", ".join(differ),
             )
         skipped = self - waiting
         return self._shopify_notify(message, skipped)
 
     def action_reject(self, reason: str):
-        """Odoo's order is not right: the events close as rejected (a manual
-        correction, with why); the quotation stays for a person to correct or
-        cancel, and the workflow's clean streak starts again."""
+        """Odoo's record is not right: the events close as rejected (a manual
+        correction, with why); the quotation (draft credit note) stays for a person
+        to correct or cancel, a refund not applied yet is not applied, and the
+        workflow's clean streak starts again."""
         check_operator(self)
         if not (reason or "").strip():
-            raise UserError(self.env._("Say why these orders are rejected."))
+            raise UserError(self.env._("Say why these are rejected."))
         rejected = self.filtered(
             lambda e: e.state == "to_approve"
         )._shopify_with_siblings()
-        for shop, events in rejected.grouped("shop_id").items():
+        for (shop, kind), events in rejected.grouped(
+            lambda e: (e.shop_id, e.object_kind)
+        ).items():
             for event in events:
                 binding = event._shopify_review_binding()
                 if binding.review_state == "to_approve":
                     binding.review_state = "rejected"
-            shop._shopify_review_workflow("orders")._shopify_review_approved(False)
+            shop._shopify_review_workflow(KIND_FLOWS[kind])._shopify_review_approved(
+                False
+            )
         rejected.sudo()._shopify_close_reviewed("resolved", "rejected", reason)
         rejected._shopify_log_action(self.env._("Rejected"), reason)
         return self._shopify_notify(
             self.env._(
                 "%(count)s rejected",
-                count=len({(e.shop_id, e.object_id) for e in rejected}),
+                count=len({(e.shop_id, e.object_kind, e.object_id) for e in rejected}),
             ),
             self - rejected,
         )
 
     def _shopify_with_siblings(self):
-        """These events and the other events of their orders waiting for approval
-        (an order is approved or rejected as a whole)."""
+        """These events and the other events of their objects waiting for approval
+        (an order or a refund is approved or rejected as a whole)."""
         siblings = self
         for event in self:
             siblings |= self.search(
@@ -467,7 +520,7 @@ class ShopifyWebhookEvent(models.Model):
     def action_open_reject_wizard(self):
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Reject orders"),
+            "name": self.env._("Reject"),
             "res_model": "shopify.event.reject.wizard",
             "view_mode": "form",
             "target": "new",

@@ -12,8 +12,11 @@ REFUND_ID = "890088186047892319"
 REFUND_GID = f"gid://shopify/Refund/{REFUND_ID}"
 
 
-@tagged("post_install", "-at_install")
-class TestRefunds(ShopifyCase):
+class RefundCase(ShopifyCase):
+    """Shopify's published refund of the example order, a bank journal mapped to its
+    gateway, and the moves Shopify makes when it refunds (test_refund_review.py
+    reuses them)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -115,6 +118,9 @@ class TestRefunds(ShopifyCase):
             current,
         )
 
+
+@tagged("post_install", "-at_install")
+class TestRefunds(RefundCase):
     def test_refund_of_an_uninvoiced_order_makes_no_credit_note(self):
         """The order's current quantities carry the refund: no credit note (a
         draft of the full amount would be money Odoo believes it owes)."""

@@ -2,11 +2,11 @@ from odoo import fields, models
 
 
 class ShopifyEventRejectWizard(models.TransientModel):
-    """Reject one or many orders waiting for approval, saying why (a manual
-    correction: kept in each event's chatter and counted in the metrics)."""
+    """Reject one or many orders or refunds waiting for approval, saying why (a
+    manual correction: kept in each event's chatter and counted in the metrics)."""
 
     _name = "shopify.event.reject.wizard"
-    _description = "Reject Shopify Orders in Review"
+    _description = "Reject Shopify Records in Review"
 
     event_ids = fields.Many2many("shopify.webhook.event", string="Events")
     note = fields.Text(string="Why", required=True)
