@@ -104,13 +104,21 @@ class ShopifyRefundBinding(models.Model):
         """The refunded order synced again from Shopify's current state, in the
         refund's transaction: a refund commits only with its order checked equal to
         Shopify's (or the refund waits for review with the order's reason). The
-        order's open events were received before this fetch: they are settled too."""
+        order's open events were received before this fetch: they are settled too,
+        or, for an order waiting for approval (the orders workflow's review), keep
+        waiting with Shopify's new figures: its quotation followed, its
+        confirmation stays the reviewer's."""
         sale_order = self.env["shopify.order.binding"]._shopify_import(
             shop, order_binding.shopify_id, fetched=order
         )
-        self.env["shopify.webhook.event"]._shopify_open_events(
+        events = self.env["shopify.webhook.event"]._shopify_open_events(
             shop, "order", order_binding.shopify_id
-        )._shopify_set_outcome("done", record=sale_order)
+        )
+        if order_binding.review_state == "to_approve" and sale_order.state != "cancel":
+            held = order_binding._shopify_held(order[0])
+            events._shopify_set_outcome(held.state, str(held))
+        else:
+            events._shopify_set_outcome("done", record=sale_order)
 
     @api.model
     def _shopify_fetch(self, shop, shopify_id: str):

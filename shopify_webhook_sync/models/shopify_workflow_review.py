@@ -270,6 +270,12 @@ class ShopifyOrderBinding(models.Model):
     def _shopify_hold(self, order: dict):
         """Keep what was built and stop with the events To Approve, linked to the
         quotation, with Shopify's figures beside Odoo's."""
+        raise self._shopify_held(order)
+
+    def _shopify_held(self, order: dict) -> SyncBlocked:
+        """Record Shopify's figures of the quotation waiting for approval and link
+        its open events to it; the outcome its events take (To Approve, the
+        figures in the reason)."""
         sale_order = self.sale_order_id
         total = _money(order["currentTotalPriceSet"])
         tax = _money(order["currentTotalTaxSet"])
@@ -287,7 +293,7 @@ class ShopifyOrderBinding(models.Model):
         self.env["shopify.webhook.event"]._shopify_open_events(
             self.shop_id, "order", self.shopify_id
         ).write({"res_model": sale_order._name, "res_id": sale_order.id})
-        raise SyncBlocked(
+        return SyncBlocked(
             "to_approve",
             self.env._(
                 "Shopify order %(order)s waits for approval (manual review of the "

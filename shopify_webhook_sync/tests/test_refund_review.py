@@ -280,3 +280,31 @@ class TestRefundReview(RefundCase, OperatorCase):
         # a rejected refund is never posted by the sync
         self.deliver_refund(2)
         self.assertEqual(draft.state, "draft")
+
+    def test_a_refund_of_an_order_waiting_for_approval_keeps_it_waiting(self):
+        """The orders workflow reviews, the refunds workflow does not: the refund
+        of an order waiting for approval applies to its quotation, which keeps
+        waiting with Shopify's new figures; approving confirms it equal to
+        Shopify's."""
+        self.workflow.action_review_end()
+        orders = self.shop.workflow_ids.filtered(lambda w: w.flow == "orders")
+        orders.write({"review_until": False})
+        orders.action_review_start()
+        line = self.order()["lineItems"]["nodes"][0]
+        line["quantity"] = line["currentQuantity"] = 2
+        self.set_totals("2022-01-01T00:00:00Z")
+        quotation = self.sync_order()
+        held = self.events()
+        self.assertEqual((held.state, quotation.state), ("to_approve", "draft"))
+        self.assertEqual(held.review_shopify_total, 504.94)
+        self.refund_only_first_line("CANCEL")
+        self.shopify_refunds()
+        self.assertEqual(self.sync_refund().state, "done")
+        self.assertEqual(held.state, "to_approve", "its approval stays the reviewer's")
+        self.assertEqual((quotation.state, quotation.amount_total), ("draft", 414.95))
+        self.assertEqual(held.review_shopify_total, 414.95)
+        self.assertIn("total Shopify 414.95 / Odoo 414.95", held.error_message)
+        result = self.approve(held)
+        self.assertEqual(result["params"]["message"], "1 approved")
+        self.assert_equal_to_shopify(quotation)
+        self.assertEqual(set(self.events().mapped("state")), {"done"})
