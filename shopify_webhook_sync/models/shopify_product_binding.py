@@ -10,7 +10,7 @@ queues the shop's objects that waited for a mapping.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib.queries import PRODUCT
 from ..lib.webhook import gid_id, to_gid
@@ -282,6 +282,38 @@ class ProductProduct(models.Model):
         if vals.get("default_code") or vals.get("barcode"):
             self._shopify_requeue_needs_mapping()
         return result
+
+    @api.model
+    def _shopify_create_missing(self, company, need: dict):
+        """The product an order line waits for (missing kind ``product``), as Shopify
+        sold it: its title, the SKU as Internal Reference, its barcode and price, in
+        ``company``. Refused when a product of that company, or a shared one, already
+        has the SKU: the event only needs a retry then."""
+        sku = need.get("sku")
+        if not sku:
+            raise UserError(self.env._("Shopify sent no SKU for this product."))
+        if self.search_count(
+            [("default_code", "=", sku), ("company_id", "in", (False, company.id))],
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "A product with the Internal Reference %(sku)s exists already: "
+                    "retry the event.",
+                    sku=sku,
+                )
+            )
+        return self.with_company(company).create(
+            {
+                "name": need.get("name") or sku,
+                "default_code": sku,
+                "barcode": need.get("barcode") or False,
+                "list_price": need.get("price") or 0.0,
+                "type": "consu",
+                "sale_ok": True,
+                "company_id": company.id,
+            }
+        )
 
     def _shopify_requeue_needs_mapping(self):
         """A product got the SKU or barcode a Shopify variant or order may wait for."""

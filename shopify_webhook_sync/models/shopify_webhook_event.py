@@ -294,8 +294,9 @@ class ShopifyWebhookEvent(models.Model):
     def _shopify_need(self, kind: str) -> dict:
         return next((n for n in self.missing_data or [] if n.get("kind") == kind), {})
 
-    # -- the reason's buttons: each opens the fix, prefilled with what Shopify sent;
-    # saving it re-queues the events that waited for it --
+    # -- the reason's buttons: each opens the fix, prefilled with what Shopify sent
+    # (the missing product is created at once); saving it re-queues the events that
+    # waited for it --
 
     def _shopify_fix_action(self, model: str, context: dict):
         self.ensure_one()
@@ -310,18 +311,38 @@ class ShopifyWebhookEvent(models.Model):
         }
 
     def action_fix_create_product(self):
-        need = self._shopify_need("product")
-        return self._shopify_fix_action(
-            "product.product",
-            {
-                "default_default_code": need.get("sku"),
-                "default_barcode": need.get("barcode") or False,
-                "default_name": need.get("name") or need.get("sku"),
-                "default_list_price": need.get("price") or 0.0,
-                "default_type": "consu",
-                "default_sale_ok": True,
-            },
+        """Create the product the order waits for as Shopify sold it (see
+        ``_shopify_create_missing``), then show it. A Shopify user needs no Sales or
+        Inventory rights on products for this one product: the caller is checked here,
+        the product created with sudo. Creating it re-queues the events waiting for
+        its SKU."""
+        self.ensure_one()
+        check_operator(self)
+        if not self.fix_sku:  # retried or fixed meanwhile (a form not reloaded yet)
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "message": self.env._("This event waits for no product now."),
+                    "type": "warning",
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
+        product_sudo = (
+            self.env["product.product"]
+            .sudo()
+            ._shopify_create_missing(
+                self.shop_id.company_id, self._shopify_need("product")
+            )
         )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "product.product",
+            "res_id": product_sudo.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+        }
 
     def action_fix_map_variant(self):
         """Variants to map, on this variant: pick its Odoo product there."""

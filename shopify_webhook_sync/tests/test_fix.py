@@ -1,6 +1,7 @@
 """The fix is one click from the reason, for a Shopify user (not a manager): the event
 says what is missing (structured, not parsed from its message), each button opens the
-fix prefilled with what Shopify sent, and saving it re-queues the event, which syncs."""
+fix prefilled with what Shopify sent (or creates the missing product at once), and
+saving it re-queues the event, which syncs."""
 
 import copy
 
@@ -42,11 +43,12 @@ class TestFix(OperatorCase):
         self.as_operator()
         action = self.call_button(event, "action_fix_create_product")
         self.assertEqual(action["res_model"], "product.product")
-        product_id = self.save(action, {})
-        product = self.env["product.product"].browse(product_id)
+        product = self.env["product.product"].browse(action["res_id"])
         self.assertEqual(product.default_code, "LENS-PROTECT-2YR")
         self.assertEqual(product.name, "Lens Protection Plan (2 Year)", "as sold")
-        self.assertEqual(event.state, "queued", "saving re-queued the event")
+        self.assertEqual(product.create_uid, self.operator, "who created it")
+        self.assertEqual(event.state, "queued", "creating it re-queued the event")
+        self.call_kw(product._name, "web_read", [product.ids], {"specification": {}})
         self.run_jobs()
         self.assertEqual(event.state, "done")
         self.assertIn(product, self.sale_orders().order_line.product_id)

@@ -148,6 +148,46 @@ class TestRights(TransactionCase):
             mapping.unlink()
         self.as_("manager", mapping).unlink()
 
+    def test_users_create_the_missing_product_and_no_other(self):
+        """Products stay Odoo's (Sales, Inventory): a Shopify user without those rights
+        writes and creates none, but creates the one an order waits for from its
+        event, in the shop's company."""
+        Product = self.env["product.product"]
+        for role in GROUPS:
+            with self.subTest(role=role):
+                self.assertFalse(
+                    Product.with_user(self.users[role]).has_access("write")
+                )
+                with self.assertRaises(AccessError):
+                    self.as_(role, self.product_a).write({"name": "Renamed"})
+                with self.assertRaises(AccessError):
+                    self.as_(role, Product).create({"name": "Any product"})
+        self.assertEqual(self.product_a.name, "Mug A")
+        need = {"kind": "product", "sku": "LENS-1", "name": "Lens", "price": 9.5}
+        self.event_a.write({"state": "needs_mapping", "missing_data": [need]})
+        with self.assertRaises(AccessError):
+            self.as_("reviewer", self.event_a).action_fix_create_product()
+        action = self.as_("user", self.event_a).action_fix_create_product()
+        product = Product.browse(action["res_id"])
+        self.assertEqual(
+            (product.name, product.default_code, product.list_price),
+            ("Lens", "LENS-1", 9.5),
+        )
+        self.assertEqual(product.company_id, self.company_a, "the shop's company")
+        self.assertEqual(product.create_uid, self.users["user"])
+        self.assertEqual(self.event_a.state, "queued", "re-queued by the product")
+        self.assertTrue(self.as_("user", product).read(["name"]), "shown to the user")
+        with self.assertRaises(AccessError):
+            self.as_("user", product).write({"list_price": 0.0})
+        # Once only: a second press on a stale form creates nothing more.
+        self.event_a.write({"state": "needs_mapping", "missing_data": [need]})
+        with self.assertRaises(UserError):
+            self.as_("user", self.event_a).action_fix_create_product()
+        self.assertEqual(Product.search_count([("default_code", "=", "LENS-1")]), 1)
+        self.event_b.write({"state": "needs_mapping", "missing_data": [need]})
+        with self.assertRaises(AccessError):
+            self.as_("user", self.event_b).action_fix_create_product()
+
     def test_managers_configure_and_may_purge_events(self):
         self.as_("manager", self.shop_a).confirm_orders = False
         with self.assertRaises(AccessError):

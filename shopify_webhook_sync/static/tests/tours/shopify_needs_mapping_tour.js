@@ -101,9 +101,9 @@ registry.category("web_tour.tours").add("shopify_event_done_tour", {
 
 /**
  * The fix from the reason's button, followed live: on the order waiting for a
- * product, Create the Product (prefilled with the SKU) and save it; the form shows
- * the order re-queued, then done once the job runner synced it, without a reload
- * (the bus refreshes it).
+ * product, Create the Product (created at once with the SKU, shown in a dialog) and
+ * close it saved; the form shows the order re-queued, then done once the job runner
+ * synced it, without a reload (the bus refreshes it).
  */
 registry.category("web_tour.tours").add("shopify_fix_followed_live_tour", {
     steps: () => [
@@ -126,7 +126,7 @@ registry.category("web_tour.tours").add("shopify_fix_followed_live_tour", {
             run: "click",
         },
         {
-            content: "Prefilled with the SKU Shopify sent",
+            content: "Created with the SKU Shopify sent",
             trigger: ".modal .o_field_widget[name=default_code] input:value(SKU2006-020)",
         },
         {
@@ -134,7 +134,7 @@ registry.category("web_tour.tours").add("shopify_fix_followed_live_tour", {
             run: "click",
         },
         {
-            content: "Saving the product re-queued the order",
+            content: "Creating the product re-queued the order",
             trigger:
                 ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Queued)",
         },
