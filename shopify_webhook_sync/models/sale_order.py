@@ -3,8 +3,44 @@ from odoo import api, fields, models
 from .shopify_shop import FIXES, NO_REQUEUE
 
 
+class ShopifyEventsMixin(models.AbstractModel):
+    """The *Shopify* smart button of a record Shopify's deliveries are about (a sale
+    order, a contact): how many events, and the list of them. A model using it says
+    which events are its own (``_shopify_events_domain``)."""
+
+    _name = "shopify.events.mixin"
+    _description = "Shopify Events of a Record"
+
+    shopify_event_count = fields.Integer(
+        string="Shopify Events",
+        compute="_compute_shopify_event_count",
+        groups="shopify_webhook_sync.group_shopify_reviewer",
+    )
+
+    def _shopify_events_domain(self):
+        raise NotImplementedError
+
+    def _compute_shopify_event_count(self):
+        Event = self.env["shopify.webhook.event"]
+        for record in self:
+            record.shopify_event_count = (
+                Event.search_count(record._shopify_events_domain()) if record.id else 0
+            )
+
+    def action_open_shopify_events(self):
+        """The Shopify deliveries about this record, and what became of them."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_webhook_sync.action_shopify_webhook_event"
+        )
+        action["domain"] = self._shopify_events_domain()
+        action["context"] = {}
+        return action
+
+
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "shopify.events.mixin"]
 
     shopify_binding_ids = fields.One2many(
         "shopify.order.binding",
@@ -29,12 +65,6 @@ class SaleOrder(models.Model):
                 f"/orders/{binding.shopify_id}"
             )
 
-    shopify_event_count = fields.Integer(
-        string="Shopify Events",
-        compute="_compute_shopify_event_count",
-        groups="shopify_webhook_sync.group_shopify_reviewer",
-    )
-
     @api.depends("order_line.shopify_tax_amounts")
     def _compute_amounts(self):
         return super()._compute_amounts()
@@ -44,31 +74,13 @@ class SaleOrder(models.Model):
         return super()._compute_tax_totals()
 
     def _shopify_events_domain(self):
+        """The order's deliveries (none without a binding: no query then)."""
         bindings = self.sudo().shopify_binding_ids
         return [
             ("shop_id", "in", bindings.shop_id.ids),
             ("object_kind", "=", "order"),
             ("object_id", "in", bindings.mapped("shopify_id")),
         ]
-
-    def _compute_shopify_event_count(self):
-        Event = self.env["shopify.webhook.event"]
-        for order in self:
-            order.shopify_event_count = (
-                Event.search_count(order._shopify_events_domain())
-                if order.sudo().shopify_binding_ids
-                else 0
-            )
-
-    def action_open_shopify_events(self):
-        """The Shopify deliveries about this order, and what became of them."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "shopify_webhook_sync.action_shopify_webhook_event"
-        )
-        action["domain"] = self._shopify_events_domain()
-        action["context"] = {}
-        return action
 
 
 # Decimals of an order line's discount: enough for the original unit price and the
@@ -187,13 +199,8 @@ class ResConfigSettings(models.TransientModel):
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    shopify_event_count = fields.Integer(
-        string="Shopify Events",
-        compute="_compute_shopify_event_count",
-        groups="shopify_webhook_sync.group_shopify_reviewer",
-    )
+    _name = "res.partner"
+    _inherit = ["res.partner", "shopify.events.mixin"]
 
     def _shopify_events_domain(self):
         """The customer's own deliveries and those of its orders."""
@@ -220,21 +227,3 @@ class ResPartner(models.Model):
             ("object_kind", "=", "order"),
             ("object_id", "in", orders.mapped("shopify_id")),
         ]
-
-    def _compute_shopify_event_count(self):
-        Event = self.env["shopify.webhook.event"]
-        for partner in self:
-            partner.shopify_event_count = (
-                Event.search_count(partner._shopify_events_domain())
-                if partner.id
-                else 0
-            )
-
-    def action_open_shopify_events(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "shopify_webhook_sync.action_shopify_webhook_event"
-        )
-        action["domain"] = self._shopify_events_domain()
-        action["context"] = {}
-        return action

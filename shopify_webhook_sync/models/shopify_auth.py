@@ -302,12 +302,9 @@ class ShopifyShop(models.Model):
         """Enqueue a short job asking Shopify for the shop's name, plan and scopes; its
         answer (or Shopify's error) shows on the form."""
         check_manager(self)
-        for shop in self:
-            shop.with_delay(
-                identity_key=f"{shop.id}:connection_test",
-                max_retries=3,
-                description=f"Shopify {shop.shop_domain}: test connection",
-            )._shopify_test_connection()
+        self._shopify_enqueue_per_shop(
+            "_shopify_test_connection", "connection_test", "test connection", 3
+        )
         return self._shopify_notify_info(
             self.env._(
                 "Testing the connection: reload the shop in a few seconds to see "

@@ -393,29 +393,28 @@ class ShopifyOrderBinding(models.Model):
         duties = _money(order.get("currentTotalDutiesSet"))
         if duties:
             line = {"name": self.env._("Duties"), "id": f"{order['id']}/duties"}
-            product, problem = self._shopify_setting_product(
-                shop, line, "duty_product_id"
+            no_taxes = self.env["account.tax"]
+            values |= self._shopify_setting_line_vals(
+                shop, line, "duty_product_id", duties, no_taxes, missing, needs
             )
-            if problem:
-                missing.append(problem)
-                needs.append({"kind": "setting", "field": "duty_product_id"})
-            else:
-                values[line["id"]] = _extra_vals(
-                    line, product, duties, product.browse()
-                )
         for fee in order.get("additionalFees") or []:
             taxes = self._shopify_line_taxes(shop, order, fee, missing, needs)
-            product, problem = self._shopify_setting_product(
-                shop, fee, "fee_product_id"
+            values |= self._shopify_setting_line_vals(
+                shop, fee, "fee_product_id", _money(fee["price"]), taxes, missing, needs
             )
-            if problem:
-                missing.append(problem)
-                needs.append({"kind": "setting", "field": "fee_product_id"})
-            else:
-                values[fee["id"]] = _extra_vals(
-                    fee, product, _money(fee["price"]), taxes
-                )
         return values
+
+    def _shopify_setting_line_vals(
+        self, shop, line: dict, field: str, amount: float, taxes, missing, needs
+    ) -> dict:
+        """{line id: sale line values} of ``line`` on the shop's product ``field``
+        (Settings), or {} with what is missing recorded when that product is unset."""
+        product, problem = self._shopify_setting_product(shop, line, field)
+        if problem:
+            missing.append(problem)
+            needs.append({"kind": "setting", "field": field})
+            return {}
+        return {line["id"]: _extra_vals(line, product, amount, taxes)}
 
     def _shopify_missing_shipping(self, shipping: dict) -> str:
         return self.env._(

@@ -36,12 +36,9 @@ class ShopifyShop(models.Model):
 
     def action_rehearse(self):
         check_manager(self)
-        for shop in self:
-            shop.with_delay(
-                identity_key=f"{shop.id}:rehearsal",
-                max_retries=1,
-                description=f"Shopify {shop.shop_domain}: rehearse deliveries",
-            )._shopify_rehearse()
+        self._shopify_enqueue_per_shop(
+            "_shopify_rehearse", "rehearsal", "rehearse deliveries", 1
+        )
         return self._shopify_notify_info(
             self.env._(
                 "Rehearsing: reload the shop in a few seconds to see what each "

@@ -285,6 +285,19 @@ class ShopifyShop(models.Model):
             "params": params,
         }
 
+    def _shopify_enqueue_per_shop(
+        self, method: str, key: str, label: str, max_retries: int
+    ):
+        """A shop button's job: ``method`` of each shop, run later (the request never
+        calls Shopify), at most one waiting per shop and ``key`` (identity key)."""
+        for shop in self:
+            delayable = shop.with_delay(
+                identity_key=f"{shop.id}:{key}",
+                max_retries=max_retries,
+                description=f"Shopify {shop.shop_domain}: {label}",
+            )
+            getattr(delayable, method)()
+
     def action_open_events(self):
         """The shop's events, with the button's search_default_* filters applied."""
         action = self.env["ir.actions.act_window"]._for_xml_id(

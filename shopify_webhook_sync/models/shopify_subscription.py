@@ -67,15 +67,7 @@ class ShopifyShop(models.Model):
         return self._shopify_enqueue_webhook_job("_shopify_check_webhooks")
 
     def _shopify_enqueue_webhook_job(self, method: str):
-        for shop in self:
-            getattr(
-                shop.with_delay(
-                    identity_key=f"{shop.id}:webhooks:{method}",
-                    max_retries=5,
-                    description=f"Shopify {shop.shop_domain}: {method[9:]}",
-                ),
-                method,
-            )()
+        self._shopify_enqueue_per_shop(method, f"webhooks:{method}", method[9:], 5)
         return self._shopify_notify_info(
             self.env._(
                 "Asking Shopify: reload the shop in a few seconds to see its "
