@@ -39,6 +39,29 @@ def webhook_body(topic: str) -> bytes:
     return (FIXTURES / "webhooks" / f"{topic.replace('/', '__')}.json").read_bytes()
 
 
+def run_pending_jobs(registry, models=("shopify.shop",)) -> list[str]:
+    """Run every pending job of ``models`` through queue_job's own runner code
+    (RunJobController._runjob), each in its own (test) cursor as the runner does; a
+    failed job is recorded by _runjob. Returns the jobs' uuids."""
+    with registry.cursor() as cr:
+        uuids = (
+            api.Environment(cr, SUPERUSER_ID, {})["queue.job"]
+            .search([("model_name", "in", models), ("state", "=", "pending")])
+            .mapped("uuid")
+        )
+    for job_uuid in uuids:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            job = Job.load(env, job_uuid)
+            job.set_started()
+            job.store()
+            try:
+                RunJobController._runjob(env, job)
+            except Exception:  # a failed job is recorded by _runjob
+                cr.rollback()
+    return uuids
+
+
 @tagged("post_install", "-at_install")
 class ShopifyCase(HttpCase):
     """A shop pointing at a fake Shopify server, the products of the published example
@@ -76,6 +99,45 @@ class ShopifyCase(HttpCase):
             }
         )
         cls.order_data = fixture(f"graphql/order_{ORDER_ID}.json")
+
+    @classmethod
+    def map_money(cls, rates, test: str) -> dict:
+        """What orders of ``shopify_order_model`` need mapped: an Odoo sale tax for
+        each of ``rates`` (tax included when its title ends "incl.") and its tax
+        mapping, a EUR pricelist, the payment gateway ("bogus") on a bank journal.
+        Names end with ``(test)``; returns {rate: tax}."""
+        taxes = {}
+        for rate in rates:
+            taxes[rate] = cls.env["account.tax"].create(
+                {
+                    "name": f"{rate.title} {rate.rate * 100}% ({test})",
+                    "amount": float(rate.rate * 100),
+                    "type_tax_use": "sale",
+                    "price_include_override": "tax_included"
+                    if rate.title.endswith("incl.")
+                    else "tax_excluded",
+                }
+            )
+            cls.env["shopify.tax.mapping"].create(
+                {
+                    "shop_id": cls.shop.id,
+                    "title": rate.title,
+                    "rate": float(rate.rate),
+                    "tax_id": taxes[rate].id,
+                }
+            )
+        eur = cls.env.ref("base.EUR")
+        eur.active = True
+        cls.env["product.pricelist"].create(
+            {"name": f"EUR ({test})", "currency_id": eur.id}
+        )
+        bank = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1
+        )
+        cls.env["shopify.gateway.mapping"].create(
+            {"shop_id": cls.shop.id, "gateway": "bogus", "journal_id": bank.id}
+        )
+        return taxes
 
     def setUp(self):
         super().setUp()
@@ -119,6 +181,20 @@ class ShopifyCase(HttpCase):
             timeout=20,
         )
 
+    def add_order(self, number: int) -> bytes:
+        """Another order in the fake Shopify: the example order as #100<number>, id
+        ``number``. Returns the body of its orders/create delivery."""
+        name = f"#{1000 + number}"
+        self.fake.add(
+            dict(
+                self.order_data,
+                id=f"gid://shopify/Order/{number}",
+                legacyResourceId=str(number),
+                name=name,
+            )
+        )
+        return json.dumps({"id": number, "name": name}).encode()
+
     def events(self):
         return self.env["shopify.webhook.event"].search(
             [("shop_id", "=", self.shop.id)]
@@ -132,25 +208,14 @@ class ShopifyCase(HttpCase):
     # -- jobs --
 
     def run_jobs(self):
-        """Run every pending Shopify job through queue_job's own runner code
-        (RunJobController._runjob), each in its own (test) cursor as the runner does.
+        """Run every pending Shopify job (``run_pending_jobs``).
 
         In a test, the runner's separate transactions are savepoints of one transaction,
         so what a failed or postponed job records in its own cursor is rolled back with
         the job: the retry and failure bookkeeping is asserted by the system tests under
         tests/, against a real server and job runner."""
         self.env.flush_all()
-        uuids = self.jobs(states=("pending",)).mapped("uuid")
-        for job_uuid in uuids:
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                job = Job.load(env, job_uuid)
-                job.set_started()
-                job.store()
-                try:
-                    RunJobController._runjob(env, job)
-                except Exception:  # a failed job is recorded by _runjob
-                    cr.rollback()
+        uuids = run_pending_jobs(self.registry)
         self.env.invalidate_all()
         return self.env["queue.job"].search([("uuid", "in", uuids)])
 

@@ -43,18 +43,9 @@ class TestEveryButtonWorks(OperatorCase):
         self.run_jobs()
         self.review = self.events() - self.done
         self.assertEqual(self.review.state, "needs_review")
-        self.fake.add(
-            dict(
-                self.order_data,
-                id="gid://shopify/Order/2",
-                legacyResourceId="2",
-                name="#1002",
-            )
-        )
+        body = self.add_order(2)
         self.products[1].default_code = "RENAMED"
-        self.assertEqual(
-            self.deliver(body=b'{"id": 2, "name": "#1002"}').status_code, 200
-        )
+        self.assertEqual(self.deliver(body=body).status_code, 200)
         self.run_jobs()
         self.mapping = self.events() - self.done - self.review
         self.assertEqual(self.mapping.state, "needs_mapping")

@@ -131,17 +131,7 @@ class TestOperate(OperatorCase):
     def test_bulk_retry_says_what_was_requeued_and_what_was_skipped(self):
         waiting = self.needs_review()
         self.order()["currentTotalPriceSet"] = money("414.95")
-        self.fake.add(
-            dict(
-                self.order_data,
-                id="gid://shopify/Order/1",
-                legacyResourceId="1",
-                name="#1001",
-            )
-        )
-        self.assertEqual(
-            self.deliver(body=b'{"id": 1, "name": "#1001"}').status_code, 200
-        )
+        self.assertEqual(self.deliver(body=self.add_order(1)).status_code, 200)
         self.run_jobs()
         done = self.events() - waiting
         self.assertEqual(done.state, "done")

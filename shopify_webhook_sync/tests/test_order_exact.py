@@ -25,38 +25,7 @@ class TestOrderExact(ShopifyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.taxes = {}
-        for rate in (GST, PST, VAT, REDUCED, REDUCED_2):
-            included = rate.title.endswith("incl.")
-            cls.taxes[rate] = cls.env["account.tax"].create(
-                {
-                    "name": f"{rate.title} {rate.rate * 100}% (exact test)",
-                    "amount": float(rate.rate * 100),
-                    "type_tax_use": "sale",
-                    "price_include_override": "tax_included"
-                    if included
-                    else "tax_excluded",
-                }
-            )
-            cls.env["shopify.tax.mapping"].create(
-                {
-                    "shop_id": cls.shop.id,
-                    "title": rate.title,
-                    "rate": float(rate.rate),
-                    "tax_id": cls.taxes[rate].id,
-                }
-            )
-        cls.eur = cls.env.ref("base.EUR")
-        cls.eur.active = True
-        cls.env["product.pricelist"].create(
-            {"name": "EUR (exact test)", "currency_id": cls.eur.id}
-        )
-        bank = cls.env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1
-        )
-        cls.env["shopify.gateway.mapping"].create(
-            {"shop_id": cls.shop.id, "gateway": "bogus", "journal_id": bank.id}
-        )
+        cls.taxes = cls.map_money((GST, PST, VAT, REDUCED, REDUCED_2), "exact test")
 
     def publish(self, order: Order):
         self.fake.add(order.order_dict())

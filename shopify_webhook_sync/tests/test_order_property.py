@@ -259,36 +259,7 @@ class TestOrderProperty(ShopifyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        Tax = cls.env["account.tax"]
-        for rates, included in ((EXCLUDED, False), (INCLUDED, True)):
-            for rate in rates:
-                tax = Tax.create(
-                    {
-                        "name": f"{rate.title} {rate.rate * 100}% (property test)",
-                        "amount": float(rate.rate * 100),
-                        "type_tax_use": "sale",
-                        "price_include_override": "tax_included"
-                        if included
-                        else "tax_excluded",
-                    }
-                )
-                cls.env["shopify.tax.mapping"].create(
-                    {
-                        "shop_id": cls.shop.id,
-                        "title": rate.title,
-                        "rate": float(rate.rate),
-                        "tax_id": tax.id,
-                    }
-                )
-        eur = cls.env.ref("base.EUR")
-        eur.active = True
-        cls.env["product.pricelist"].create({"name": "EUR", "currency_id": eur.id})
-        bank = cls.env["account.journal"].search(
-            [("type", "=", "bank"), ("company_id", "=", cls.env.company.id)], limit=1
-        )
-        cls.env["shopify.gateway.mapping"].create(
-            {"shop_id": cls.shop.id, "gateway": "bogus", "journal_id": bank.id}
-        )
+        cls.map_money(EXCLUDED + INCLUDED, "property test")
 
     def setUp(self):
         super().setUp()

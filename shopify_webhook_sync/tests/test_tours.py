@@ -4,15 +4,13 @@ Odoo's HttpCase.start_tour): tours in static/tests/tours/."""
 import threading
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import sql_db
 from odoo.tests import tagged
 
 from odoo.addons.bus.models import bus
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
-from odoo.addons.queue_job.controllers.main import RunJobController
-from odoo.addons.queue_job.job import Job
 
-from .common import ShopifyCase
+from .common import ShopifyCase, run_pending_jobs
 
 EVENTS_URL = "/odoo/action-shopify_webhook_sync.action_shopify_webhook_event"
 OVERVIEW_URL = "/odoo/action-shopify_webhook_sync.action_shopify_dashboard"
@@ -111,7 +109,9 @@ class TestLiveTours(ShopifyCase):
             while not stop.is_set():
                 # a second for the browser to show it, as a real runner would take
                 if shown.wait(0.2) and not stop.wait(1.0):
-                    self.run_pending_jobs_apart()
+                    # the test's own environment is left alone: this runs
+                    # beside the browser's requests (each cursor takes the test lock)
+                    run_pending_jobs(self.registry)
                     shown.clear()
 
         self.startPatcher(patch.object(Event, "web_read", spy))
@@ -123,26 +123,6 @@ class TestLiveTours(ShopifyCase):
             thread.join()
 
         return stop_runner
-
-    def run_pending_jobs_apart(self):
-        """ShopifyCase.run_jobs, touching nothing of the test's own environment (it
-        runs beside the browser's requests, each cursor taking the test lock)."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            uuids = (
-                env["queue.job"]
-                .search(
-                    [("model_name", "=", "shopify.shop"), ("state", "=", "pending")]
-                )
-                .mapped("uuid")
-            )
-        for job_uuid in uuids:
-            with self.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                job = Job.load(env, job_uuid)
-                job.set_started()
-                job.store()
-                RunJobController._runjob(env, job)
 
     def test_the_fix_from_the_reason_is_followed_live_to_done(self):
         # The order's fourth line (SKU2006-020) has no product in Odoo.
