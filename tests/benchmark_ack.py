@@ -20,10 +20,8 @@ installed), SWS_ODOO_BIN and SWS_RUN_DIR, like tests/odoo_server.py.
 """
 
 import argparse
-import copy
 import itertools
 import json
-import multiprocessing
 import os
 import platform
 import random
@@ -38,20 +36,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
-import requests
-from odoo_server import (
-    REPO,
-    OdooServer,
-    fixture,
-    load_fake_shopify,
-    setup_example_shop,
-    webhook_headers,
+from benchmark_common import (
+    DOMAIN,
+    ORDER,
+    SECRET,
+    ChildProcess,
+    delivery,
+    latency_stats,
+    new_orders,
+    percentile,
+    timed_request,
 )
+from odoo_server import REPO, OdooServer, load_fake_shopify, setup_example_shop
 
-SECRET = "benchmark-secret"
-DOMAIN = "bench-store.myshopify.com"
-WEBHOOK = fixture("webhooks/orders__create.json")
-ORDER = fixture("graphql/order_820982911946154508.json")
 BENCH_ADDONS = REPO / "tests" / "benchmark_addons"
 README = REPO / "README.md"
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
@@ -74,7 +71,6 @@ EVENTS_PLAN = {
     20: (4, {"ours": 200, "bare": 200}),
 }
 TARGET_BARE, TARGET_INLINE = 1.5, 0.05
-REQUEST_TIMEOUT = 100  # seconds; Odoo's limit_time_real is 120
 
 
 # -- the fake Shopify, in a child process ----------------------------------------
@@ -95,53 +91,16 @@ def _serve_fake(conn, orders):
     fake.stop()
 
 
-class FakeShopifyProcess:
+class FakeShopifyProcess(ChildProcess):
     def __init__(self, order_ids):
-        orders = []
-        for order_id in order_ids:
-            # A new order of a new customer: one customer on every order would make
-            # concurrent syncs collide on its res.partner rows, unlike a real burst.
-            order = copy.deepcopy(ORDER)
-            order.update(
-                id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id
-            )
-            order["customer"].update(
-                id=f"gid://shopify/Customer/{order_id}",
-                legacyResourceId=order_id,
-                defaultEmailAddress={"emailAddress": f"c{order_id}@example.com"},
-            )
-            orders.append(order)
-        self.conn, child = multiprocessing.Pipe()
-        ctx = multiprocessing.get_context("fork")  # before any thread of ours exists
-        self.process = ctx.Process(
-            target=_serve_fake, args=(child, orders), daemon=True
-        )
-        self.process.start()
-        if not self.conn.poll(120):
-            raise RuntimeError("the fake Shopify did not start within 120 s")
-        self.url, self.access_token = self.conn.recv()
+        super().__init__(_serve_fake, (new_orders(order_ids),), 120)
+        self.url, self.access_token = self.ready
 
     def stats(self):
-        self.conn.send("stats")
-        if not self.conn.poll(30):
-            raise RuntimeError("the fake Shopify does not answer")
-        return self.conn.recv()
-
-    def stop(self):
-        self.conn.send("stop")
-        self.process.join(10)
-        if self.process.is_alive():
-            self.process.kill()
+        return self.ask("stats", 30)
 
 
 # -- requests ---------------------------------------------------------------------
-
-
-def delivery(order_id):
-    """Body and headers of a new, signed orders/create delivery about ``order_id``."""
-    body = json.dumps(dict(WEBHOOK, id=int(order_id))).encode()
-    headers = webhook_headers(body, SECRET, DOMAIN, "orders/create")
-    return body, headers
 
 
 class Client:
@@ -157,19 +116,10 @@ class Client:
 
     def _send(self, task):
         variant, prepared = task
-        session = getattr(self.local, "session", None) or requests.Session()
-        self.local.session = session
         base_url = self.base_urls[next(self.turn) % len(self.base_urls)]
-        url = base_url + PATHS[variant]
-        start = time.perf_counter()
-        if prepared is None:
-            response = session.get(url, timeout=REQUEST_TIMEOUT)
-        else:
-            body, headers = prepared
-            response = session.post(
-                url, data=body, headers=headers, timeout=REQUEST_TIMEOUT
-            )
-        elapsed = time.perf_counter() - start
+        elapsed, response = timed_request(
+            self.local, base_url + PATHS[variant], prepared
+        )
         return elapsed, response.status_code, response.text[:300]
 
     def run(self, variant, prepared):
@@ -536,20 +486,8 @@ def scale_out_report(storm, throughput, per_round):
     )
 
 
-def percentile(values, q):
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
-
-
 def summarize(latencies):
-    return {
-        key: {
-            "n": len(values),
-            "mean": statistics.fmean(values),
-            "p50": statistics.median(values),
-            "p99": percentile(values, 99),
-        }
-        for key, values in latencies.items()
-    }
+    return {key: latency_stats(values) for key, values in latencies.items()}
 
 
 # werkzeug's access line in Odoo's log: ... "POST /path HTTP/1.1" 200 - 13 0.026 0.023
@@ -575,8 +513,8 @@ def access_rows(log: Path, start: int, end: int):
             "n": len(ms),
             "queries": statistics.median(queries),
             "p50": statistics.median(ms),
-            "p95": percentile(ms, 95) if len(ms) > 1 else ms[0],
-            "p99": percentile(ms, 99) if len(ms) > 1 else ms[0],
+            "p95": percentile(ms, 95),
+            "p99": percentile(ms, 99),
         }
         for path, (queries, ms) in found.items()
     }

@@ -25,9 +25,6 @@ installed), SWS_PEER_ADDONS, SWS_PEER_SPEC, SWS_ODOO_BIN and SWS_RUN_DIR.
 
 import argparse
 import ast
-import copy
-import json
-import multiprocessing
 import os
 import random
 import signal
@@ -41,28 +38,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
-import requests
-from benchmark_ack import (
-    ORDER,
-    access_rows,
-    machine,
+from benchmark_ack import access_rows, machine, wait_until, write_readme
+from benchmark_common import (
+    DOMAIN,
+    SECRET,
+    ChildProcess,
+    delivery,
+    latency_stats,
+    new_orders,
     percentile,
-    wait_until,
-    write_readme,
+    timed_request,
 )
-from odoo_server import (
-    OdooServer,
-    fixture,
-    load_fake_shopify,
-    setup_example_shop,
-    webhook_headers,
-)
+from odoo_server import OdooServer, load_fake_shopify, setup_example_shop
 
-SECRET = "benchmark-secret"
-DOMAIN = "bench-store.myshopify.com"
-WEBHOOK = fixture("webhooks/orders__create.json")
 START, END = "<!-- benchmark-peer:start -->", "<!-- benchmark-peer:end -->"
-REQUEST_TIMEOUT = 100  # seconds; Odoo's limit_time_real is 120
 
 VARIANTS = ("ours", "ours_health", "peer", "peer_health")
 LABELS = {
@@ -176,60 +165,17 @@ def _serve_fakes(conn, orders, cert, key):
         fake.stop()
 
 
-class Fakes:
+class Fakes(ChildProcess):
     """Both fakes in a child process (their GraphQL execution must not hold this
     process's GIL while the client threads time requests)."""
 
     def __init__(self, order_ids, run_dir):
-        orders = []
-        for order_id in order_ids:
-            order = copy.deepcopy(ORDER)
-            order.update(
-                id=f"gid://shopify/Order/{order_id}", legacyResourceId=order_id
-            )
-            order["customer"].update(
-                id=f"gid://shopify/Customer/{order_id}",
-                legacyResourceId=order_id,
-                defaultEmailAddress={"emailAddress": f"c{order_id}@example.com"},
-            )
-            orders.append(order)
         self.cert, key = make_certificate(run_dir)
-        self.conn, child = multiprocessing.Pipe()
-        ctx = multiprocessing.get_context("fork")  # before any thread of ours exists
-        self.process = ctx.Process(
-            target=_serve_fakes, args=(child, orders, self.cert, key), daemon=True
-        )
-        self.process.start()
-        if not self.conn.poll(180):
-            raise RuntimeError("the fake Shopify did not start within 180 s")
-        self.url, self.access_token, self.peer_host, self.peer_token = self.conn.recv()
-
-    def ask(self, command):
-        self.conn.send(command)
-        if not self.conn.poll(60):
-            raise RuntimeError("the fake Shopify does not answer")
-        return self.conn.recv()
-
-    def stop(self):
-        self.conn.send("stop")
-        self.process.join(10)
-        if self.process.is_alive():
-            self.process.kill()
+        super().__init__(_serve_fakes, (new_orders(order_ids), self.cert, key), 180)
+        self.url, self.access_token, self.peer_host, self.peer_token = self.ready
 
 
 # -- requests ---------------------------------------------------------------------
-
-
-def delivery(order_id):
-    """Body and headers of a new, signed orders/create delivery about ``order_id``."""
-    body = json.dumps(
-        dict(
-            WEBHOOK,
-            id=int(order_id),
-            admin_graphql_api_id=f"gid://shopify/Order/{order_id}",
-        )
-    ).encode()
-    return body, webhook_headers(body, SECRET, DOMAIN, "orders/create")
 
 
 class Sender:
@@ -240,18 +186,8 @@ class Sender:
         self.local = threading.local()
 
     def send(self, task):
-        url, prepared = task
-        session = getattr(self.local, "session", None) or requests.Session()
-        self.local.session = session
-        start = time.perf_counter()
-        if prepared is None:
-            response = session.get(url, timeout=REQUEST_TIMEOUT)
-        else:
-            body, headers = prepared
-            response = session.post(
-                url, data=body, headers=headers, timeout=REQUEST_TIMEOUT
-            )
-        return time.perf_counter() - start, response.status_code
+        elapsed, response = timed_request(self.local, *task)
+        return elapsed, response.status_code
 
     def run(self, tasks):
         """Latencies (ms) of ``tasks`` and the wall clock (s) of all of them."""
@@ -530,18 +466,6 @@ def recovery(bench, fakes, sent, timeout):
 # -- the report ---------------------------------------------------------------------
 
 
-def stats(values):
-    return {
-        "n": len(values),
-        "p50": statistics.median(values),
-        "p99": percentile(values, 99) if len(values) > 1 else values[0],
-    }
-
-
-def p95(values):
-    return percentile(values, 95) if len(values) > 1 else values[0]
-
-
 def worker_rows(spans, ours_log, peer_log):
     """Per concurrency: the access-log rows of both servers, the peer's webhook path
     (it carries the instance id) folded into one."""
@@ -566,8 +490,10 @@ def latency_table(latencies, walls):
     ]
     for concurrency in sorted({c for c, _v in latencies}):
         for variant in VARIANTS:
-            s = stats(latencies[concurrency, variant])
-            health = stats(latencies[concurrency, variant.split("_")[0] + "_health"])
+            s = latency_stats(latencies[concurrency, variant])
+            health = latency_stats(
+                latencies[concurrency, variant.split("_")[0] + "_health"]
+            )
             ratio = (
                 f"{s['p50'] / health['p50']:.2f}× | {s['p99'] / health['p99']:.2f}×"
                 if not variant.endswith("health")
@@ -608,8 +534,8 @@ def cost_lines(rows, latencies):
         if not ours or not health:
             continue
         p99 = (
-            stats(latencies[concurrency, "ours"])["p99"]
-            / stats(latencies[concurrency, "ours_health"])["p99"]
+            latency_stats(latencies[concurrency, "ours"])["p99"]
+            / latency_stats(latencies[concurrency, "ours_health"])["p99"]
         )
         worker = ours["p50"] / health["p50"]
         lines.append(
@@ -629,7 +555,7 @@ def cost_lines(rows, latencies):
 
 
 def steady_report(acks, ours_times, peer_rows, rate, seconds):
-    ours_ack, peer_ack = stats(acks["ours"]), stats(acks["peer"])
+    ours_ack, peer_ack = latency_stats(acks["ours"]), latency_stats(acks["peer"])
     lines = [
         f"Event→record at a steady rate: {rate} new orders a minute to each server "
         f"(alternating, open loop) for {seconds:.0f} s.",
@@ -643,7 +569,7 @@ def steady_report(acks, ours_times, peer_rows, rate, seconds):
             f"| ours | {ours_ack['n']} | {ours_ack['p50']:.1f} | {ours_ack['p99']:.1f} "
             "| event → sale order (the job's creation by the ack → its end) "
             f"| {statistics.median(ours_times):.1f} "
-            f"| {p95(ours_times):.1f} "
+            f"| {percentile(ours_times, 95):.1f} "
             f"| {len(ours_times)} |"
         )
     dispatch = [float(d) for _w, d, _i, _s, _e in peer_rows if d is not None]
@@ -659,7 +585,7 @@ def steady_report(acks, ours_times, peer_rows, rate, seconds):
             lines.append(
                 f"| peer | {peer_ack['n']} | {peer_ack['p50']:.1f} "
                 f"| {peer_ack['p99']:.1f} | {label} | {statistics.median(values):.1f} "
-                f"| {p95(values):.1f} "
+                f"| {percentile(values, 95):.1f} "
                 f"| {'–' if 'dispatch' in label else states.get('done', 0)} |"
             )
     lines.append(
@@ -677,10 +603,10 @@ def outage_report(out, rec, ours_log, peer_log):
         "again, interleaved as above, while those jobs meet the outage.",
         "",
         f"Acks while the {out['backlog']} orders were delivered: ours p50 "
-        f"{stats(out['filling']['ours'])['p50']:.1f} ms, p99 "
-        f"{stats(out['filling']['ours'])['p99']:.1f} ms; the peer p50 "
-        f"{stats(out['filling']['peer'])['p50']:.1f} ms, p99 "
-        f"{stats(out['filling']['peer'])['p99']:.1f} ms.",
+        f"{latency_stats(out['filling']['ours'])['p50']:.1f} ms, p99 "
+        f"{latency_stats(out['filling']['ours'])['p99']:.1f} ms; the peer p50 "
+        f"{latency_stats(out['filling']['peer'])['p50']:.1f} ms, p99 "
+        f"{latency_stats(out['filling']['peer'])['p99']:.1f} ms.",
         "",
         latency_table(out["latencies"], out["walls"]),
         "",

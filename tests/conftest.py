@@ -5,7 +5,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from odoo_server import load_fake_shopify
+
 FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def fake():
+    """A fake Shopify server (shopify_webhook_sync/tests/fake_shopify.py) for a
+    module's system tests."""
+    server = load_fake_shopify().FakeShopify().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

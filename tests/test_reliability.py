@@ -12,19 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from odoo_server import OdooServer, load_fake_shopify, setup_example_shop
+from odoo_server import OdooServer, setup_example_shop
 from pg_proxy import PgProxy
 from test_system import all_done, new_order
 
 SECRET = "reliability-secret"
 DOMAIN = "reliability-store.myshopify.com"
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = load_fake_shopify().FakeShopify().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -50,24 +43,20 @@ def clean_fake(fake, proxy):
     assert fake.invalid_documents == []
 
 
-def stored_webhook_ids(odoo, webhook_ids) -> set[str]:
+def count_by(odoo, model, field, values) -> Counter:
+    """How many records of ``model`` hold each of ``values`` in ``field``."""
     found = odoo.rpc(
-        "shopify.webhook.event",
-        "search_read",
-        [("webhook_id", "in", list(webhook_ids))],
-        fields=["webhook_id"],
+        model, "search_read", [(field, "in", list(values))], fields=[field]
     )
-    return {event["webhook_id"] for event in found}
+    return Counter(record[field] for record in found)
 
 
 def order_bindings(odoo, order_ids) -> Counter:
-    found = odoo.rpc(
-        "shopify.order.binding",
-        "search_read",
-        [("shopify_id", "in", list(order_ids))],
-        fields=["shopify_id"],
-    )
-    return Counter(binding["shopify_id"] for binding in found)
+    return count_by(odoo, "shopify.order.binding", "shopify_id", order_ids)
+
+
+def events_per_webhook(odoo, webhook_ids) -> Counter:
+    return count_by(odoo, "shopify.webhook.event", "webhook_id", webhook_ids)
 
 
 def settled(odoo, webhook_ids) -> dict | None:
@@ -90,60 +79,13 @@ def answers(server):
         return False
 
 
-def test_database_unreachable_answers_503_and_nothing_is_lost(
-    odoo, fake, proxy, figures
-):
-    """PostgreSQL cut while deliveries arrive: the endpoint answers 503 (not 404: a
-    monitor must not read "endpoint gone"), never 200 without a stored event; Shopify's
-    retries after the outage are all stored, once each, and every order is built."""
-    orders = [new_order(fake) for _i in range(30)]
-    deliveries = [(order_id, body, str(uuid.uuid4())) for order_id, body in orders]
-
-    def send(delivery):
-        _order_id, body, webhook_id = delivery
-        try:
-            response = odoo.deliver(body, SECRET, DOMAIN, Webhook_Id=webhook_id)
-            return response.status_code
-        except requests.RequestException:
-            return "no answer"
-
-    with ThreadPoolExecutor(6) as pool:
-        first = list(pool.map(send, deliveries[:10]))  # the database is up
-        proxy.cut()
-        during = list(pool.map(send, deliveries[10:20]))  # in flight while it goes
-        cut_off = list(pool.map(send, deliveries[20:]))  # while it is unreachable
-        health_while_cut = answers(odoo)
-        proxy.restore()
-    statuses = first + during + cut_off
-    figures(
-        f"30 deliveries, PostgreSQL cut after 10: {dict(Counter(statuses))}; "
-        f"proxy refused {proxy.refused} connections; "
-        f"/web/health while cut: {health_while_cut}"
-    )
-    assert first == [200] * 10
-    assert cut_off == [503] * 10, "unreachable database: 503, so Shopify retries"
-
-    odoo.wait_for(lambda: answers(odoo), timeout=60)
-    acked = {
-        d[2] for d, status in zip(deliveries, statuses, strict=True) if status == 200
-    }
-    assert acked <= stored_webhook_ids(odoo, acked), "a 200 without a stored event"
-    # Shopify retries every delivery it did not see answered 200.
-    retried = [
-        d for d, status in zip(deliveries, statuses, strict=True) if status != 200
+def new_deliveries(fake, count):
+    """``count`` new orders in the fake Shopify, each with its delivery: (order id,
+    body, webhook id)."""
+    return [
+        (order_id, body, str(uuid.uuid4()))
+        for order_id, body in (new_order(fake) for _i in range(count))
     ]
-    with ThreadPoolExecutor(6) as pool:
-        assert set(pool.map(send, retried)) <= {200}
-    webhook_ids = [d[2] for d in deliveries]
-    states = odoo.wait_for(lambda: settled(odoo, webhook_ids), timeout=180, interval=1)
-    bound = order_bindings(odoo, [d[0] for d in deliveries])
-    twice = sum(n > 1 for n in bound.values())
-    figures(
-        f"after the outage and {len(retried)} retries: events {states}, "
-        f"orders built {len(bound)}/30, built twice {twice}"
-    )
-    assert states == {"done": 30}
-    assert len(bound) == 30 and set(bound.values()) == {1}
 
 
 def send_all(odoo, deliveries, threads=6):
@@ -161,24 +103,55 @@ def send_all(odoo, deliveries, threads=6):
         return list(pool.map(send, deliveries))
 
 
-def events_per_webhook(odoo, webhook_ids) -> Counter:
-    found = odoo.rpc(
-        "shopify.webhook.event",
-        "search_read",
-        [("webhook_id", "in", list(webhook_ids))],
-        fields=["webhook_id"],
+def test_database_unreachable_answers_503_and_nothing_is_lost(
+    odoo, fake, proxy, figures
+):
+    """PostgreSQL cut while deliveries arrive: the endpoint answers 503 (not 404: a
+    monitor must not read "endpoint gone"), never 200 without a stored event; Shopify's
+    retries after the outage are all stored, once each, and every order is built."""
+    deliveries = new_deliveries(fake, 30)
+    first = send_all(odoo, deliveries[:10])  # the database is up
+    proxy.cut()
+    during = send_all(odoo, deliveries[10:20])  # in flight while it goes
+    cut_off = send_all(odoo, deliveries[20:])  # while it is unreachable
+    health_while_cut = answers(odoo)
+    proxy.restore()
+    statuses = first + during + cut_off
+    figures(
+        f"30 deliveries, PostgreSQL cut after 10: {dict(Counter(statuses))}; "
+        f"proxy refused {proxy.refused} connections; "
+        f"/web/health while cut: {health_while_cut}"
     )
-    return Counter(event["webhook_id"] for event in found)
+    assert first == [200] * 10
+    assert cut_off == [503] * 10, "unreachable database: 503, so Shopify retries"
+
+    odoo.wait_for(lambda: answers(odoo), timeout=60)
+    acked = {
+        d[2] for d, status in zip(deliveries, statuses, strict=True) if status == 200
+    }
+    assert acked <= set(events_per_webhook(odoo, acked)), "a 200 without an event"
+    # Shopify retries every delivery it did not see answered 200.
+    retried = [
+        d for d, status in zip(deliveries, statuses, strict=True) if status != 200
+    ]
+    assert set(send_all(odoo, retried)) <= {200}
+    webhook_ids = [d[2] for d in deliveries]
+    states = odoo.wait_for(lambda: settled(odoo, webhook_ids), timeout=180, interval=1)
+    bound = order_bindings(odoo, [d[0] for d in deliveries])
+    twice = sum(n > 1 for n in bound.values())
+    figures(
+        f"after the outage and {len(retried)} retries: events {states}, "
+        f"orders built {len(bound)}/30, built twice {twice}"
+    )
+    assert states == {"done": 30}
+    assert len(bound) == 30 and set(bound.values()) == {1}
 
 
 def test_server_killed_mid_burst_then_shopify_resends(odoo, fake, figures):
     """kill -9 of the whole server (workers and job runner) while 60 deliveries
     arrive; restarted; Shopify re-sends every delivery (it cannot know which 200s were
     lost): every order is built exactly once, no delivery is lost or stored twice."""
-    deliveries = [
-        (order_id, body, str(uuid.uuid4()))
-        for order_id, body in (new_order(fake) for _i in range(60))
-    ]
+    deliveries = new_deliveries(fake, 60)
     webhook_ids = [d[2] for d in deliveries]
 
     def kill_mid_burst():
@@ -263,16 +236,15 @@ def test_shopify_503_then_refusing_then_back_fails_nothing(odoo, fake, figures):
         {"admin_api_url": f"http://127.0.0.1:{gate.port}"},
     )
     try:
-        orders = [new_order(fake) for _i in range(8)]
-        deliveries = [(order_id, body, str(uuid.uuid4())) for order_id, body in orders]
-        fake.fail_next("503", count=len(orders))
-        assert send_all(odoo, deliveries) == [200] * len(orders)
+        deliveries = new_deliveries(fake, 8)
+        fake.fail_next("503", count=len(deliveries))
+        assert send_all(odoo, deliveries) == [200] * len(deliveries)
         odoo.wait_for(
-            lambda: sum(r["status"] == 503 for r in fake.requests) >= len(orders),
+            lambda: sum(r["status"] == 503 for r in fake.requests) >= len(deliveries),
             timeout=120,
         )
         gate.cut()
-        odoo.wait_for(lambda: gate.refused >= len(orders), timeout=120)
+        odoo.wait_for(lambda: gate.refused >= len(deliveries), timeout=120)
         gate.restore()
         webhook_ids = [d[2] for d in deliveries]
         states = odoo.wait_for(
@@ -284,11 +256,11 @@ def test_shopify_503_then_refusing_then_back_fails_nothing(odoo, fake, figures):
     jobs = [job_of(odoo, d[0]) for d in deliveries]
     bound = order_bindings(odoo, [d[0] for d in deliveries])
     figures(
-        f"{len(orders)} orders through Shopify 503, then refused connections "
+        f"{len(deliveries)} orders through Shopify 503, then refused connections "
         f"({gate.refused}), then back: events {states}, jobs "
         f"{dict(Counter(j['state'] for j in jobs))}, attempts "
         f"{sorted(j['retry'] for j in jobs)}, orders built {len(bound)}"
     )
-    assert states == {"done": len(orders)}
+    assert states == {"done": len(deliveries)}
     assert {j["state"] for j in jobs} == {"done"}
-    assert len(bound) == len(orders) and set(bound.values()) == {1}
+    assert len(bound) == len(deliveries) and set(bound.values()) == {1}

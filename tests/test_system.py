@@ -12,19 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from odoo_server import OdooServer, fixture, load_fake_shopify, setup_example_shop
+from odoo_server import OdooServer, fixture, setup_example_shop
 
 SECRET = "system-test-secret"
 DOMAIN = "system-store.myshopify.com"
 WEBHOOK = fixture("webhooks/orders__create.json")
 ORDER = fixture("graphql/order_820982911946154508.json")
-
-
-@pytest.fixture(scope="module")
-def fake():
-    server = load_fake_shopify().FakeShopify().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
