@@ -400,7 +400,22 @@ mutation RehearsalOrderCreate(
   $options: OrderCreateOptionsInput
 ) {
   orderCreate(order: $order, options: $options) {
-    order { id legacyResourceId name }
+    order {
+      id legacyResourceId name
+      transactions(first: 5) { id gateway kind }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+# Launch rehearsal of the refunds workflow: a refund of the rehearsal's test order.
+# Since 2026-04 refundCreate requires an idempotency key: a retried job sends the
+# same one, so Shopify refunds once.
+REHEARSAL_REFUND_CREATE = """
+mutation RehearsalRefundCreate($input: RefundInput!, $key: String!) {
+  refundCreate(input: $input) @idempotent(key: $key) {
+    refund { id legacyResourceId }
     userErrors { field message }
   }
 }
@@ -435,5 +450,6 @@ DOCUMENTS = {
     "WebhookSubscriptionDelete": WEBHOOK_SUBSCRIPTION_DELETE,
     "RehearsalOrderCreate": REHEARSAL_ORDER_CREATE,
     "RehearsalOrderDelete": REHEARSAL_ORDER_DELETE,
+    "RehearsalRefundCreate": REHEARSAL_REFUND_CREATE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

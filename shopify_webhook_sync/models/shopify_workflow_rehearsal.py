@@ -3,17 +3,27 @@ normal record, an edge case the merchant picks, a controlled failure (a missing
 mapping) — each recorded with its date, outcome, who ran it and the event and record
 it became. The workflow's "test cases passed" is this list.
 
-For orders, each scenario creates a Shopify *test order* (``orderCreate`` with
-``test: true``: no payment, no fulfilment, no receipt) through the Admin API, then
-records a signed ``orders/create`` delivery of it the way the webhook controller does
-(``_shopify_receive``: dedupe, event, one job per object). The sync job then fetches
-the order fresh from Shopify and builds (or refuses) the sale order under the
-workflow's rules, exactly as for a customer's order; the rehearsal's outcome follows
-its event. What it proves: the Admin API access, the mappings, the sync rules and the
-job runner. The network path from Shopify to Odoo (proxy, URL, signature) is what the
-shop's *Rehearse* button proves. Afterwards the merchant keeps the rehearsal order, or
-removes it: the Shopify test order is deleted and the Odoo sale order cancelled and
-deleted; the event stays, as the record of the rehearsal.
+Each scenario is built per flow (``_shopify_build_<flow>``) and starts with a Shopify
+*test order* (``orderCreate`` with ``test: true``: no payment, no fulfilment, no
+receipt) made through the Admin API, whose signed ``orders/create`` delivery is
+recorded the way the webhook controller does (``_shopify_receive``: dedupe, event, one
+job per object). The sync job then fetches the order fresh from Shopify and builds (or
+refuses) the sale order under the workflow's rules, exactly as for a customer's order.
+
+Orders: the rehearsal's outcome follows that event. Refunds: once the order is synced,
+a second job invoices it in Odoo (the way a credit note has something to credit) and
+refunds it in Shopify (``refundCreate``, money paid back through the order's gateway),
+then records the signed ``refunds/create`` delivery; the refund's own sync job builds
+the credit note and its payment, and the outcome follows that event. The controlled
+failure pays through a gateway no journal is mapped to: the refund stops "needs
+mapping", as when a merchant adds a payment method in Shopify and forgets its journal.
+
+What it proves: the Admin API access, the mappings, the sync rules and the job runner.
+The network path from Shopify to Odoo (proxy, URL, signature) is what the shop's
+*Rehearse* button proves. Afterwards the merchant keeps the rehearsal's records, or
+removes them: the Shopify test order is deleted, the rehearsal's invoice, credit note
+and payments cancelled (accounting keeps numbered entries) and the sale order cancelled
+and deleted; the events stay, as the record of the rehearsal.
 """
 
 import json
@@ -22,8 +32,14 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..lib.client import ShopifyError, ShopifyTransientError, user_errors
-from ..lib.queries import REHEARSAL_ORDER_CREATE, REHEARSAL_ORDER_DELETE
+from ..lib.queries import (
+    REHEARSAL_ORDER_CREATE,
+    REHEARSAL_ORDER_DELETE,
+    REHEARSAL_REFUND_CREATE,
+)
 from .shopify_shop import retryable
 
 SCENARIOS = [
@@ -31,16 +47,32 @@ SCENARIOS = [
     ("edge", "Edge case"),
     ("failure", "Controlled failure"),
 ]
-EDGE_CASES = [
-    ("discount_multi", "Discounted order with several lines"),
-    ("custom_item", "Custom item (a line without a product)"),
-]
-# A SKU no Odoo product has: the controlled failure's missing mapping.
+# The edge cases a merchant picks from, per flow that rehearses (the first one is the
+# workflow's default).
+EDGE_CASES_BY_FLOW = {
+    "orders": [
+        ("discount_multi", "Discounted order with several lines"),
+        ("custom_item", "Custom item (a line without a product)"),
+    ],
+    "refunds": [
+        ("refund_partial", "Part of a line's quantity refunded"),
+        ("refund_no_restock", "Refund without restock (the customer keeps it)"),
+    ],
+}
+EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
+REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)
+# A SKU no Odoo product has: the orders' controlled failure (a missing mapping).
 MISSING_SKU = "ODOO-REHEARSAL-NO-PRODUCT"
+# A payment gateway no journal is mapped to: the refunds' controlled failure.
+MISSING_GATEWAY = "odoo-rehearsal-unmapped-gateway"
 REHEARSAL_TAG = "odoo-rehearsal"
-# event state -> did the scenario pass (normal and edge cases / controlled failure)
-PASSED_STATES = {"normal": ("done", "to_approve"), "edge": ("done", "to_approve")}
+# The event states a normal or edge scenario passes in / a controlled failure is
+# caught in.
+PASSED_STATES = ("done", "to_approve")
 FAILURE_CAUGHT = ("needs_mapping",)
+# The refund waits for its order's sync: a retry every WAIT seconds, at most TRIES.
+ORDER_WAIT_SECONDS = 15
+ORDER_WAIT_TRIES = 40
 
 
 class ShopifyWorkflowRehearsal(models.Model):
@@ -59,6 +91,7 @@ class ShopifyWorkflowRehearsal(models.Model):
     )
     shop_id = fields.Many2one(related="workflow_id.shop_id", store=True)
     company_id = fields.Many2one(related="workflow_id.company_id", store=True)
+    flow = fields.Selection(related="workflow_id.flow")
     scenario = fields.Selection(SCENARIOS, required=True, readonly=True)
     edge_case = fields.Selection(EDGE_CASES, readonly=True)
     user_id = fields.Many2one(
@@ -74,6 +107,34 @@ class ShopifyWorkflowRehearsal(models.Model):
     expected = fields.Char(compute="_compute_expected")
     shopify_order_gid = fields.Char(string="Shopify Test Order", readonly=True)
     shopify_order_name = fields.Char(string="Shopify Order", readonly=True)
+    shopify_refund_gid = fields.Char(string="Shopify Refund", readonly=True)
+    gateway = fields.Char(
+        readonly=True, help="Refunds: the payment gateway the test order was paid with."
+    )
+    shopify_payment_gid = fields.Char(
+        readonly=True,
+        help="Refunds: the test order's payment, which the refund refunds.",
+    )
+    refund_key = fields.Char(
+        readonly=True,
+        default=lambda self: uuid.uuid4().hex,
+        help="The refund's idempotency key: a retried job refunds once.",
+    )
+    order_event_id = fields.Many2one(
+        "shopify.webhook.event",
+        string="Order Event",
+        readonly=True,
+        help="Refunds: the rehearsal order's orders/create event; the refund is made "
+        "once it is synced.",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Rehearsal Invoice",
+        readonly=True,
+        check_company=True,
+        help="Refunds: the invoice the rehearsal posted for its order, which the "
+        "refund's credit note credits.",
+    )
     error = fields.Text(readonly=True)
     event_id = fields.Many2one("shopify.webhook.event", readonly=True)
     event_state = fields.Selection(related="event_id.state", string="Event State")
@@ -86,18 +147,32 @@ class ShopifyWorkflowRehearsal(models.Model):
     cleanup = fields.Selection(
         [("kept", "Kept"), ("removed", "Removed")],
         readonly=True,
-        help="Kept: the rehearsal order stays in Shopify and Odoo. Removed: the "
-        "Shopify test order was deleted and the Odoo sale order cancelled and deleted.",
+        help="Kept: the rehearsal's records stay in Shopify and Odoo. Removed: the "
+        "Shopify test order was deleted, the rehearsal's invoice, credit note and "
+        "payments cancelled, and the Odoo sale order cancelled and deleted.",
     )
 
-    @api.depends("scenario")
+    @api.depends("scenario", "flow")
     def _compute_expected(self):
         for rehearsal in self:
-            rehearsal.expected = (
-                self.env._("Stops with a missing mapping, nothing confirmed")
-                if rehearsal.scenario == "failure"
-                else self.env._("A sale order with Shopify's totals")
-            )
+            failure = rehearsal.scenario == "failure"
+            if rehearsal.flow == "refunds":
+                rehearsal.expected = (
+                    self.env._(
+                        "Stops with a missing gateway mapping, no credit note written"
+                    )
+                    if failure
+                    else self.env._(
+                        "A credit note paid back through the gateway's journal, the "
+                        "order equal to Shopify's"
+                    )
+                )
+            else:
+                rehearsal.expected = (
+                    self.env._("Stops with a missing mapping, nothing confirmed")
+                    if failure
+                    else self.env._("A sale order with Shopify's totals")
+                )
 
     @api.depends("error", "event_id.state")
     def _compute_outcome(self):
@@ -110,27 +185,49 @@ class ShopifyWorkflowRehearsal(models.Model):
             elif rehearsal.scenario == "failure":
                 rehearsal.outcome = "passed" if state in FAILURE_CAUGHT else "failed"
             else:
-                passed = state in PASSED_STATES[rehearsal.scenario]
-                rehearsal.outcome = "passed" if passed else "failed"
+                rehearsal.outcome = "passed" if state in PASSED_STATES else "failed"
 
-    # -- running (job) --
+    # -- running (jobs) --
 
     def _shopify_run(self):
         """Job: create the Shopify test order, then record its delivery (the sync job
-        it enqueues builds the record)."""
+        it enqueues builds the record). Refunds go on once the order is synced."""
         self.ensure_one()
-        shop = self.shop_id.sudo()
+        order = self._shopify_create_order()
+        if not order:
+            return self.error
+        event = self._shopify_deliver(
+            "orders/create",
+            {"id": int(order["legacyResourceId"]), "name": order["name"], "test": True},
+            ("order", order["legacyResourceId"]),
+        )
+        if self.flow != "refunds":
+            self.event_id = event
+            return f"rehearsal order {order['name']}: event {event.id}"
+        self.order_event_id = event
+        self.with_delay(
+            max_retries=ORDER_WAIT_TRIES,
+            description=f"Shopify: refund rehearsal order {order['name']}",
+        )._shopify_refund()
+        return f"rehearsal order {order['name']}: refunded once synced"
+
+    def _shopify_create_order(self) -> dict | None:
+        """The Shopify test order (None: refused, the reason recorded)."""
         try:
-            data = shop._shopify_client().query(
-                REHEARSAL_ORDER_CREATE,
-                {
-                    "order": self._shopify_order_input(),
-                    "options": {
-                        "sendReceipt": False,
-                        "sendFulfillmentReceipt": False,
-                        "inventoryBehaviour": "BYPASS",
+            data = (
+                self.shop_id.sudo()
+                ._shopify_client()
+                .query(
+                    REHEARSAL_ORDER_CREATE,
+                    {
+                        "order": self._shopify_order_input(),
+                        "options": {
+                            "sendReceipt": False,
+                            "sendFulfillmentReceipt": False,
+                            "inventoryBehaviour": "BYPASS",
+                        },
                     },
-                },
+                )
             )
             payload = data.get("orderCreate") or {}
             user_errors(payload)
@@ -142,66 +239,238 @@ class ShopifyWorkflowRehearsal(models.Model):
                 "scope to rehearse): %(error)s",
                 error=exc,
             )
-            return self.error
+            return None
         order = payload["order"]
+        payments = [
+            t["id"] for t in order.get("transactions") or [] if t["kind"] == "SALE"
+        ]
         self.write(
-            {"shopify_order_gid": order["id"], "shopify_order_name": order["name"]}
+            {
+                "shopify_order_gid": order["id"],
+                "shopify_order_name": order["name"],
+                "shopify_payment_gid": payments[0] if payments else False,
+            }
         )
-        self.event_id = self._shopify_deliver(order)
-        return f"rehearsal order {order['name']}: event {self.event_id.id}"
+        return order
 
     def _shopify_order_input(self) -> dict:
-        workflow = self.workflow_id
-        product = workflow._shopify_rehearsal_product()
-        currency = self.company_id.currency_id.name
-
-        def line(title, sku, price, quantity=1):
-            item = {
-                "title": title,
-                "quantity": quantity,
-                "priceSet": {
-                    "shopMoney": {"amount": f"{price:.2f}", "currencyCode": currency}
-                },
-            }
-            if sku:
-                item["sku"] = sku
-            return item
-
+        """The test order: one line of the rehearsal product, then what the flow's
+        scenario builder (``_shopify_build_<flow>``) makes of it."""
+        product = self.workflow_id._shopify_rehearsal_product()
         price = product.lst_price or 10.0
-        lines = [line(product.name, product.default_code, price)]
         order = {
             "test": True,
-            "currency": currency,
+            "currency": self.company_id.currency_id.name,
             "tags": [REHEARSAL_TAG],
             "note": self.env._("Launch rehearsal from Odoo: %s", self.display_name),
+            "lineItems": [
+                self._shopify_line(product.name, product.default_code, price)
+            ],
         }
+        getattr(self, f"_shopify_build_{self.flow}")(order, product, price)
+        return order
+
+    def _shopify_line(self, title, sku, price, quantity=1) -> dict:
+        currency = self.company_id.currency_id.name
+        item = {
+            "title": title,
+            "quantity": quantity,
+            "priceSet": {
+                "shopMoney": {"amount": f"{price:.2f}", "currencyCode": currency}
+            },
+        }
+        if sku:
+            item["sku"] = sku
+        return item
+
+    def _shopify_build_orders(self, order: dict, product, price: float):
+        """Edge: a discounted order of several lines, or a custom item; failure: a
+        line whose SKU no product has."""
         if self.scenario == "edge" and self.edge_case == "discount_multi":
-            lines = [
-                line(product.name, product.default_code, price, 2),
-                line(product.name, product.default_code, price),
+            order["lineItems"] = [
+                self._shopify_line(product.name, product.default_code, price, 2),
+                self._shopify_line(product.name, product.default_code, price),
             ]
             order["discountCode"] = {
                 "itemPercentageDiscountCode": {"code": "REHEARSAL10", "percentage": 10}
             }
         elif self.scenario == "edge":
-            lines.append(line(self.env._("Rehearsal custom item"), None, 5.0))
+            line = self._shopify_line(self.env._("Rehearsal custom item"), None, 5.0)
+            order["lineItems"].append(line)
         elif self.scenario == "failure":
-            lines.append(line(self.env._("Rehearsal: unknown SKU"), MISSING_SKU, 5.0))
-        order["lineItems"] = lines
-        return order
+            line = self._shopify_line(
+                self.env._("Rehearsal: unknown SKU"), MISSING_SKU, 5.0
+            )
+            order["lineItems"].append(line)
 
-    def _shopify_deliver(self, order: dict):
-        """Record a signed orders/create delivery of the test order through the
-        webhook's own receiving code; the event is marked as a rehearsal."""
+    def _shopify_build_refunds(self, order: dict, product, price: float):
+        """An order paid through the workflow's rehearsal gateway (failure: one no
+        journal is mapped to); the partial refund's line has two units."""
+        if self.scenario == "edge" and self.edge_case == "refund_partial":
+            order["lineItems"][0]["quantity"] = 2
+        total = sum(
+            item["quantity"] * float(item["priceSet"]["shopMoney"]["amount"])
+            for item in order["lineItems"]
+        )
+        self.gateway = (
+            MISSING_GATEWAY
+            if self.scenario == "failure"
+            else self.workflow_id._shopify_rehearsal_gateway()
+        )
+        order["transactions"] = [
+            {
+                "kind": "SALE",
+                "status": "SUCCESS",
+                "gateway": self.gateway,
+                "test": True,
+                "amountSet": {
+                    "shopMoney": {
+                        "amount": f"{total:.2f}",
+                        "currencyCode": order["currency"],
+                    }
+                },
+            }
+        ]
+
+    def _shopify_refund(self):
+        """Job (refunds): once the rehearsal order is synced, invoice it and refund
+        its first line in Shopify, then record the refunds/create delivery (the
+        refund's sync job builds the credit note). The job is one transaction: a
+        retry starts again from the invoice, and the idempotency key makes Shopify
+        refund once."""
+        self.ensure_one()
+        if self.event_id or self.error or self.cleanup:
+            return "nothing to do"
+        sale_order = self._shopify_synced_order()
+        if not sale_order:
+            return self.error
+        self._shopify_invoice(sale_order)
+        refund = self._shopify_create_refund(sale_order)
+        if not refund:
+            return self.error
+        self.shopify_refund_gid = refund["id"]
+        self.event_id = self._shopify_deliver(
+            "refunds/create",
+            {
+                "id": int(refund["legacyResourceId"]),
+                "order_id": int(self.shopify_order_gid.split("/")[-1]),
+            },
+            ("refund", refund["legacyResourceId"]),
+        )
+        return f"refund {refund['id']}: event {self.event_id.id}"
+
+    def _shopify_synced_order(self):
+        """The rehearsal order's sale order once its sync ended; a retry while it
+        runs; None (the reason recorded) when it did not become a sale order."""
+        event = self.order_event_id
+        if event.state == "queued":
+            raise RetryableJobError(
+                self.env._(
+                    "Waiting for the rehearsal order %s to be synced.",
+                    self.shopify_order_name,
+                ),
+                seconds=ORDER_WAIT_SECONDS,
+            )
+        sale_order = self.env["sale.order"].sudo()
+        if event.res_model == "sale.order":
+            sale_order = sale_order.browse(event.res_id).exists()
+        if event.state in PASSED_STATES and sale_order:
+            return sale_order
+        self.error = self.env._(
+            "The rehearsal order %(order)s did not sync (%(state)s), so nothing was "
+            "refunded: %(reason)s",
+            order=self.shopify_order_name,
+            state=event.state,
+            reason=event.error_message or "",
+        )
+        return None
+
+    def _shopify_invoice(self, sale_order):
+        """Invoice the confirmed rehearsal order and record the customer's payment
+        through the gateway's journal, as the team does: the refund then becomes a
+        credit note paid back through that journal (an order not invoiced has its
+        quantities lowered instead). The failure's gateway has no journal: its
+        invoice stays unpaid."""
+        sale_order = sale_order.sudo()
+        if sale_order.state != "sale" or sale_order.invoice_status != "to invoice":
+            return
+        invoice = sale_order._create_invoices()
+        invoice.action_post()
+        self.invoice_id = invoice
+        mapping = self.env["shopify.gateway.mapping"].search(
+            [("shop_id", "=", self.shop_id.id), ("gateway", "=", self.gateway)],
+            limit=1,
+        )
+        if mapping:
+            self.env["account.payment.register"].sudo().with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"journal_id": mapping.journal_id.id})._create_payments()
+
+    def _shopify_create_refund(self, sale_order) -> dict | None:
+        """Refund the order's first line in Shopify with its money (None: refused,
+        the reason recorded)."""
+        try:
+            data = (
+                self.shop_id.sudo()
+                ._shopify_client()
+                .query(
+                    REHEARSAL_REFUND_CREATE,
+                    {
+                        "input": self._shopify_refund_input(sale_order),
+                        "key": self.refund_key,
+                    },
+                )
+            )
+            payload = data.get("refundCreate") or {}
+            user_errors(payload)
+        except ShopifyTransientError as exc:
+            raise retryable(exc) from exc
+        except ShopifyError as exc:
+            self.error = self.env._(
+                "Shopify refused the refund of the test order %(order)s (the app "
+                "needs the write_orders scope to rehearse): %(error)s",
+                order=self.shopify_order_name,
+                error=exc,
+            )
+            return None
+        return payload["refund"]
+
+    def _shopify_refund_input(self, sale_order) -> dict:
+        """Normal: the first line, all of it; edge: one of its two units, or no
+        restock; the money goes back through the gateway the order was paid with."""
+        line = sale_order.order_line.filtered("shopify_line_gid")[:1]
+        quantity = 1 if self.edge_case == "refund_partial" else line.product_uom_qty
+        amount = round(line.price_total * quantity / line.product_uom_qty, 2)
+        restock = "NO_RESTOCK" if self.edge_case == "refund_no_restock" else "CANCEL"
+        return {
+            "orderId": self.shopify_order_gid,
+            "note": self.env._("Launch rehearsal from Odoo: %s", self.display_name),
+            "notify": False,
+            "refundLineItems": [
+                {
+                    "lineItemId": line.shopify_line_gid,
+                    "quantity": int(quantity),
+                    "restockType": restock,
+                }
+            ],
+            "transactions": [
+                {
+                    "orderId": self.shopify_order_gid,
+                    "gateway": self.gateway,
+                    "kind": "REFUND",
+                    "amount": f"{amount:.2f}",
+                    "parentId": self.shopify_payment_gid or None,
+                }
+            ],
+        }
+
+    def _shopify_deliver(self, topic: str, payload: dict, obj: tuple):
+        """Record a signed delivery of ``topic`` about ``obj`` through the webhook's
+        own receiving code; the event is marked as a rehearsal."""
         shop = self.shop_id.sudo()
         webhook_id = f"rehearsal-{uuid.uuid4().hex}"
-        payload = {
-            "id": int(order["legacyResourceId"]),
-            "name": order["name"],
-            "test": True,
-        }
         headers = {
-            "topic": "orders/create",
+            "topic": topic,
             "webhook_id": webhook_id,
             "event_id": webhook_id,
             "triggered_at": fields.Datetime.now().isoformat() + "Z",
@@ -209,11 +478,7 @@ class ShopifyWorkflowRehearsal(models.Model):
         }
         Event = self.env["shopify.webhook.event"].sudo()
         Event._shopify_receive(
-            shop,
-            headers,
-            json.dumps(payload).encode(),
-            payload,
-            ("order", order["legacyResourceId"]),
+            shop, headers, json.dumps(payload).encode(), payload, obj
         )
         event = Event.search(
             [("shop_id", "=", shop.id), ("webhook_id", "=", webhook_id)], limit=1
@@ -228,8 +493,8 @@ class ShopifyWorkflowRehearsal(models.Model):
         return True
 
     def action_remove(self):
-        """Delete the rehearsal order: in Shopify (a job: the request never calls
-        Shopify), and its Odoo sale order."""
+        """Delete the rehearsal's records: in Shopify (a job: the request never calls
+        Shopify), and in Odoo."""
         done = self.filtered(lambda r: not r.cleanup and r.outcome != "running")
         for rehearsal in done:
             rehearsal.with_delay(
@@ -240,8 +505,8 @@ class ShopifyWorkflowRehearsal(models.Model):
         return True
 
     def _shopify_remove(self):
-        """Job: delete the Shopify test order, then cancel and delete its sale
-        order."""
+        """Job: delete the Shopify test order, cancel the rehearsal's invoice, credit
+        note and payments, then cancel and delete its sale order."""
         self.ensure_one()
         if self.shopify_order_gid:
             try:
@@ -260,6 +525,7 @@ class ShopifyWorkflowRehearsal(models.Model):
                     order=self.shopify_order_name,
                     error=exc,
                 )
+        self._shopify_cancel_moves()
         binding = (
             self.env["shopify.order.binding"]
             .sudo()
@@ -270,9 +536,24 @@ class ShopifyWorkflowRehearsal(models.Model):
         sale_order = binding.sale_order_id
         if sale_order:
             sale_order._action_cancel()
-            sale_order.unlink()  # the binding goes with it
+            sale_order.unlink()  # the bindings go with it
         self.cleanup = "removed"
         return "removed"
+
+    def _shopify_cancel_moves(self):
+        """The rehearsal refund's credit note and the invoice the rehearsal posted,
+        with their payments, cancelled: accounting keeps numbered entries."""
+        refund = self.env["shopify.refund.binding"]
+        if self.shopify_refund_gid:
+            refund = refund.sudo()._shopify_find(
+                self.shop_id, self.shopify_refund_gid.split("/")[-1]
+            )
+        moves = (refund.move_id | self.invoice_id).sudo()
+        payments = moves.matched_payment_ids | moves._get_reconciled_payments()
+        # Cancelled, not reset to draft: a draft payment's entry would be deleted,
+        # which Odoo refuses for a numbered entry that is not the last one.
+        payments.filtered(lambda p: p.state != "canceled").action_cancel()
+        moves.filtered(lambda m: m.state != "cancel").button_cancel()
 
 
 class ShopifyWorkflow(models.Model):
@@ -287,7 +568,11 @@ class ShopifyWorkflow(models.Model):
     rehearsal_edge_case = fields.Selection(
         EDGE_CASES,
         string="Edge Case to Rehearse",
-        default="discount_multi",
+        compute="_compute_rehearsal_edge_case",
+        store=True,
+        readonly=False,
+        help="One of the workflow's flow: orders rehearse a discounted order or a "
+        "custom item, refunds a partial refund or one without restock.",
     )
     rehearsal_product_id = fields.Many2one(
         "product.product",
@@ -297,6 +582,13 @@ class ShopifyWorkflow(models.Model):
         "Shopify line's SKU). Empty: a saleable product with an Internal Reference.",
     )
     test_cases_passed = fields.Char(compute="_compute_test_cases_passed")
+
+    @api.depends("flow")
+    def _compute_rehearsal_edge_case(self):
+        for workflow in self:
+            cases = [key for key, _label in EDGE_CASES_BY_FLOW.get(workflow.flow, [])]
+            if workflow.rehearsal_edge_case not in cases:
+                workflow.rehearsal_edge_case = cases[0] if cases else False
 
     @api.depends("rehearsal_ids.outcome", "rehearsal_ids.scenario")
     def _compute_test_cases_passed(self):
@@ -330,12 +622,47 @@ class ShopifyWorkflow(models.Model):
             )
         return product
 
+    def _shopify_rehearsal_gateway(self) -> str:
+        """The payment gateway the refunds' rehearsal orders are paid through: the
+        shop's first mapped one (its journal pays the credit note back)."""
+        self.ensure_one()
+        mapping = self.env["shopify.gateway.mapping"].search(
+            [("shop_id", "=", self.shop_id.id)], order="id", limit=1
+        )
+        if not mapping:
+            raise UserError(
+                self.env._(
+                    "Map a payment gateway to a journal first (Shopify > "
+                    "Configuration > Payment Gateway Mappings): the rehearsal "
+                    "refunds are paid back through it."
+                )
+            )
+        return mapping.gateway
+
+    def _shopify_check_rehearsal(self, scenario: str):
+        """What the flow's rehearsal needs, checked before anything is made."""
+        self.ensure_one()
+        if self.flow not in REHEARSED_FLOWS:
+            raise UserError(
+                self.env._("Rehearsals run on the orders and refunds workflows.")
+            )
+        cases = dict(EDGE_CASES_BY_FLOW[self.flow])
+        if scenario == "edge" and self.rehearsal_edge_case not in cases:
+            raise UserError(
+                self.env._(
+                    "Choose an edge case of the %(flow)s workflow: %(cases)s.",
+                    flow=self.flow,
+                    cases=", ".join(cases.values()),
+                )
+            )
+        self._shopify_rehearsal_product()
+        if self.flow == "refunds" and scenario != "failure":
+            self._shopify_rehearsal_gateway()
+
     def _shopify_rehearse(self, scenario: str):
         self.ensure_one()
-        if self.flow != "orders":
-            raise UserError(self.env._("Rehearsals run on the orders workflow."))
         self.check_access("write")
-        self._shopify_rehearsal_product()
+        self._shopify_check_rehearsal(scenario)
         rehearsal = self.env["shopify.workflow.rehearsal"].create(
             {
                 "workflow_id": self.id,
