@@ -109,6 +109,15 @@ KIND_FLOWS = {
     "app_uninstalled": "privacy",
 }
 RETRY_FIELDS = ("retry_max", "retry_delay", "retry_delay_max")
+# the recovery plan: who does what, and what happens after an hour, a day, a weekend
+PLAN_FIELDS = (
+    "queue_reviewer_id",
+    "mapping_fixer_id",
+    "retry_approver_id",
+    "plan_hour",
+    "plan_day",
+    "plan_weekend",
+)
 # Back-off of every flow by default: 10 s, doubling after each try, at most an hour
 # between tries (drawn from 3/4 of it to all of it): MAX_RETRIES (30) tries span 16 to
 # 21 hours of Shopify being down.
@@ -507,12 +516,7 @@ class ShopifyWorkflow(models.Model):
             "target_model_id",
             "matching_key",
             *RETRY_FIELDS,
-            "queue_reviewer_id",
-            "mapping_fixer_id",
-            "retry_approver_id",
-            "plan_hour",
-            "plan_day",
-            "plan_weekend",
+            *PLAN_FIELDS,
         ]
 
     def _shopify_fingerprint(self) -> str:
@@ -600,11 +604,37 @@ class ShopifyWorkflow(models.Model):
 
     @api.model
     def _shopify_ensure_all(self):
-        """Every shop (archived ones too) has its workflows: run on install and
-        upgrade, for the shops that existed before workflows did."""
-        self.env["shopify.shop"].with_context(active_test=False).search(
-            []
-        )._shopify_ensure_workflows()
+        """Every shop (archived ones too) has its workflows, each with what its
+        flow's defaults give and it lacks: run on install and upgrade, for the shops
+        and workflows that existed before."""
+        shops = self.env["shopify.shop"].with_context(active_test=False).search([])
+        shops._shopify_ensure_workflows()
+        shops.sudo().workflow_ids._shopify_fill_defaults()
+
+    def _shopify_fill_defaults(self):
+        """Add what the flow's defaults have and these workflows lack, never changing
+        what a merchant set: the required mappings of the flow (a requirement only
+        shows the status of a mapping the sync needs anyway) and the recovery plan's
+        people and texts left empty. Workflows made before either existed get them."""
+        for workflow in self:
+            defaults = _flow_defaults(self.env, workflow.shop_id, workflow.flow)
+            vals = {
+                name: defaults[name]
+                for name in PLAN_FIELDS
+                if not workflow[name] and defaults[name]
+            }
+            kinds = set(workflow.requirement_ids.mapped("kind"))
+            missing = [
+                kind
+                for kind in FLOW_REQUIREMENTS.get(workflow.flow, ())
+                if kind not in kinds
+            ]
+            if missing:
+                vals["requirement_ids"] = [
+                    Command.create({"kind": kind}) for kind in missing
+                ]
+            if vals:
+                workflow.write(vals)
 
 
 class ShopifyShop(models.Model):

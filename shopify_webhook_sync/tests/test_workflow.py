@@ -9,7 +9,12 @@ from odoo.tools import mute_logger
 
 from ..models.shopify_shop import MAX_RETRIES
 from ..models.shopify_subscription import FULFILLMENT_TOPICS, TOPICS
-from ..models.shopify_workflow import FLOW_TOPICS, FLOWS
+from ..models.shopify_workflow import (
+    FLOW_REQUIREMENTS,
+    FLOW_TOPICS,
+    FLOWS,
+    PLAN_FIELDS,
+)
 
 COMPLIANCE_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}
 
@@ -108,6 +113,38 @@ class TestWorkflowDefaults(TransactionCase):
         before = self.env["shopify.workflow"].search_count([])
         self.env["shopify.workflow"]._shopify_ensure_all()
         self.assertEqual(self.env["shopify.workflow"].search_count([]), before)
+
+    def test_an_upgrade_fills_what_workflows_lack_never_what_a_merchant_set(self):
+        """Workflows made by the first workflow step had no required mappings and no
+        recovery plan: updating the module adds them; a merchant's own plan stays."""
+        alice = new_test_user(self.env, "wf_plan_alice", groups="base.group_user")
+        bob = new_test_user(self.env, "wf_plan_bob", groups="base.group_user")
+        self.shop.owner_orders_id = alice
+        orders, stock = self._workflow("orders"), self._workflow("stock")
+        orders.requirement_ids.unlink()
+        stock.requirement_ids.filtered(lambda r: r.kind == "location").unlink()
+        orders.write(
+            dict.fromkeys(PLAN_FIELDS, False)
+            | {"plan_day": "Ana calls the shop at 9.", "mapping_fixer_id": bob.id}
+        )
+        self.assertFalse(orders.requirement_ids)
+        self.env["shopify.workflow"]._shopify_ensure_all()
+        self.assertEqual(
+            set(orders.requirement_ids.mapped("kind")), set(FLOW_REQUIREMENTS["orders"])
+        )
+        self.assertEqual(
+            sorted(stock.requirement_ids.mapped("kind")), ["location", "product"]
+        )
+        self.assertIn("Nothing is lost", orders.plan_hour)
+        self.assertIn("Check Webhooks", orders.plan_weekend)
+        self.assertEqual(orders.queue_reviewer_id, alice)
+        self.assertEqual(orders.retry_approver_id, alice)
+        # what the merchant wrote or chose stays
+        self.assertEqual(orders.plan_day, "Ana calls the shop at 9.")
+        self.assertEqual(orders.mapping_fixer_id, bob)
+        # run again: nothing is added twice
+        self.env["shopify.workflow"]._shopify_ensure_all()
+        self.assertEqual(len(orders.requirement_ids), len(FLOW_REQUIREMENTS["orders"]))
 
     def test_users_read_workflows_managers_set_their_rules(self):
         orders = self._workflow("orders")
