@@ -33,6 +33,8 @@ REVIEW_BINDINGS = {
     "order": "shopify.order.binding",
     "refund": "shopify.refund.binding",
 }
+# How review ends is a rule the signers sign; whether it is on now is not.
+REVIEW_RULE_FIELDS = ("review_until", "review_clean_target")
 
 
 class ShopifyWorkflow(models.Model):
@@ -102,6 +104,16 @@ class ShopifyWorkflow(models.Model):
                 if workflow.review_can
                 else 0
             )
+
+    def _shopify_rule_fields(self) -> list[str]:
+        """How review ends (its date, its number of clean approvals) is part of the
+        rules a signer reads: changing it marks the workflow changed since sign-off.
+        Whether review is on is not: it ends by itself (its date passed, N clean
+        approvals in a row), and each start and end is logged in the chatter."""
+        rules = super()._shopify_rule_fields()
+        if self.flow not in REVIEW_FLOWS:  # one workflow (its fingerprint)
+            return rules
+        return [*rules, *REVIEW_RULE_FIELDS]
 
     def action_review_start(self):
         for workflow in self:

@@ -5,6 +5,8 @@ manual correction; review ends at its date, after N clean approvals, or in one c
 
 from datetime import datetime, timedelta
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -137,6 +139,43 @@ class TestManualReview(OperatorCase):
         self.assertFalse(self.workflow.review_active)
         with self.assertRaises(UserError):
             self.workflow.action_review_start()
+
+    def test_changing_how_review_ends_is_a_change_since_sign_off_ending_is_not(self):
+        """The signers signed how review ends (its date, its clean approvals);
+        review ending by itself, or started again, changes nothing they signed."""
+
+        def changed():
+            self.env.invalidate_all()
+            return self.workflow.changed_since_signoff
+
+        def sign():
+            self.env["shopify.workflow.signoff"].with_user(self.operator).create(
+                {"workflow_id": self.workflow.id, "role": "finance"}
+            )
+            self.assertFalse(changed())
+
+        today = fields.Date.today()
+        self.workflow.write(
+            {"review_until": today + timedelta(days=7), "review_clean_target": 1}
+        )
+        sign()
+        self.approve(self.held())
+        self.assertFalse(self.workflow.review_active, "one clean approval ended it")
+        self.assertFalse(changed())
+        self.workflow.action_review_start()
+        with freeze_time(today + timedelta(days=8)):
+            self.env["shopify.workflow"]._cron_end_reviews()
+        self.assertFalse(self.workflow.review_active, "its date passed: it ended")
+        self.assertFalse(changed())
+        # a person changes how review ends: the signers must read it again
+        self.workflow.review_until = today + timedelta(days=30)
+        self.assertTrue(changed())
+        sign()
+        self.workflow.review_clean_target = 50
+        self.assertTrue(changed())
+        sign()
+        self.workflow.review_until = False
+        self.assertTrue(changed())
 
     def test_rejecting_says_why_and_counts_as_a_manual_correction(self):
         self.add_second_order()
