@@ -156,6 +156,7 @@ class ShopifyShop(models.Model):
     event_count = fields.Integer(compute="_compute_event_counts")
     event_problem_count = fields.Integer(compute="_compute_event_counts")
     event_queued_count = fields.Integer(compute="_compute_event_counts")
+    event_to_approve_count = fields.Integer(compute="_compute_event_counts")
     duplicate_count = fields.Integer(compute="_compute_event_counts")
     # -- customers, privacy and app lifecycle (models/shopify_privacy.py)
     customer_merge_by_email = fields.Boolean(
@@ -272,6 +273,7 @@ class ShopifyShop(models.Model):
                 counts.get((shop.id, s), 0) for s in PROBLEM_STATES
             )
             shop.event_queued_count = counts.get((shop.id, "queued"), 0)
+            shop.event_to_approve_count = counts.get((shop.id, "to_approve"), 0)
 
     def _shopify_notify_info(self, message: str, close: bool = False) -> dict:
         """The notification a button shows once it queued its job (``close``: and the

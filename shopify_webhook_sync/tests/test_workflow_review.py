@@ -6,10 +6,12 @@ manual correction; review ends at its date, after N clean approvals, or in one c
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ShopifyCase
 from .test_operate import OperatorCase, money
@@ -139,6 +141,34 @@ class TestManualReview(OperatorCase):
         self.assertFalse(self.workflow.review_active)
         with self.assertRaises(UserError):
             self.workflow.action_review_start()
+
+    def test_the_overview_counts_the_orders_to_approve_and_lists_them(self):
+        """The Overview's shop card: what waits To Approve is counted apart from To
+        Fix, and its button lists those events (approved: the count falls to 0)."""
+        event = self.held()
+        self.assertEqual(self.shop.event_to_approve_count, 1)
+        self.assertEqual(self.shop.event_problem_count, 0, "not an error to fix")
+        dashboard = self.env.ref(
+            "shopify_webhook_sync.view_shopify_shop_kanban_dashboard"
+        )
+        arch = etree.fromstring(self.shop.get_view(dashboard.id, "kanban")["arch"])
+        [button] = arch.xpath(
+            "//button[@name='action_open_events'][field/@name='event_to_approve_count']"
+        )
+        action = self.shop.with_context(
+            **safe_eval(button.get("context"))
+        ).action_open_events()
+        Event = self.env["shopify.webhook.event"]
+        search = etree.fromstring(Event.get_view(False, "search")["arch"])
+        filters = [
+            safe_eval(search.xpath(f"//filter[@name='{name[15:]}']")[0].get("domain"))
+            for name in action["context"]
+            if name.startswith("search_default_")
+        ]
+        self.assertEqual(filters, [[("state", "=", "to_approve")]])
+        self.assertEqual(Event.search(action["domain"] + filters[0]), event)
+        self.approve(event)
+        self.assertEqual(self.shop.event_to_approve_count, 0)
 
     def test_changing_how_review_ends_is_a_change_since_sign_off_ending_is_not(self):
         """The signers signed how review ends (its date, its clean approvals);
