@@ -550,6 +550,12 @@ class ShopifyWorkflow(models.Model):
         )
         return hashlib.sha256(data.encode()).hexdigest()
 
+    def action_read_note(self):
+        """The note in the browser: the printed note's template, shown as a web page
+        in the web client (its Print button makes the PDF)."""
+        report = self.env.ref("shopify_webhook_sync.action_report_shopify_workflow")
+        return report.report_action(self, config=False) | {"report_type": "qweb-html"}
+
     def action_pick_examples(self):
         """The last records this flow made, as its examples (each once)."""
         kinds = [k for k, flow in KIND_FLOWS.items() if flow == self.flow]

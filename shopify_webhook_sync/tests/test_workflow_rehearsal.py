@@ -104,6 +104,39 @@ def _order_delete(fake, args):
     return {"deletedId": args["orderId"], "userErrors": []}
 
 
+def run_rehearsal_jobs(case):
+    """Every pending job (the rehearsals', then the syncs they enqueue, a refund
+    step waiting for its order's sync), each in its own cursor through queue_job's
+    runner code, until none is left."""
+    for _round in range(6):
+        case.env.flush_all()
+        uuids = (
+            case.env["queue.job"]
+            .search(
+                [
+                    ("state", "=", "pending"),
+                    (
+                        "model_name",
+                        "in",
+                        ("shopify.shop", "shopify.workflow.rehearsal"),
+                    ),
+                ]
+            )
+            .mapped("uuid")
+        )
+        if not uuids:
+            return
+        for job_uuid in uuids:
+            with case.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                job = Job.load(env, job_uuid)
+                job.set_started()
+                job.store()
+                RunJobController._runjob(env, job)
+        case.env.invalidate_all()
+    case.fail("jobs still pending after 6 rounds")
+
+
 class RehearsalCase(ShopifyCase):
     """A workflow whose rehearsals run against the fake Shopify's orderCreate,
     orderDelete and refundCreate (priced by the independent order model)."""
@@ -123,36 +156,7 @@ class RehearsalCase(ShopifyCase):
         self.workflow.rehearsal_product_id = self.product
 
     def run_all_jobs(self):
-        """Every pending job (the rehearsals', then the syncs they enqueue, a refund
-        step waiting for its order's sync), each in its own cursor through
-        queue_job's runner code, until none is left."""
-        for _round in range(6):
-            self.env.flush_all()
-            uuids = (
-                self.env["queue.job"]
-                .search(
-                    [
-                        ("state", "=", "pending"),
-                        (
-                            "model_name",
-                            "in",
-                            ("shopify.shop", "shopify.workflow.rehearsal"),
-                        ),
-                    ]
-                )
-                .mapped("uuid")
-            )
-            if not uuids:
-                return
-            for job_uuid in uuids:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    job = Job.load(env, job_uuid)
-                    job.set_started()
-                    job.store()
-                    RunJobController._runjob(env, job)
-            self.env.invalidate_all()
-        self.fail("jobs still pending after 6 rounds")
+        run_rehearsal_jobs(self)
 
 
 @tagged("post_install", "-at_install")

@@ -15,6 +15,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from .common import ShopifyCase
 from .test_operate import OperatorCase, money
+from .test_workflow_rehearsal import _order_create, run_rehearsal_jobs
 
 WORKFLOWS_URL = "/odoo/action-shopify_webhook_sync.action_shopify_workflow"
 SECOND_ORDER = b'{"id": 1, "name": "#1001"}'
@@ -287,14 +288,23 @@ class TestManualReview(OperatorCase):
 
 @tagged("post_install", "-at_install")
 class TestReviewTour(ShopifyCase):
-    def test_turn_review_on_then_approve_the_waiting_order_in_the_browser(self):
+    def test_turn_review_on_approve_an_order_and_read_the_note_in_the_browser(self):
         workflow = self.shop.workflow_ids.filtered(lambda w: w.flow == "orders")
+        # the launch rehearsal's controlled failure passed: a test case of the note
+        self.fake.created_orders = []
+        self.fake.mutation_handlers["orderCreate"] = _order_create
+        workflow.action_rehearse_failure()
+        run_rehearsal_jobs(self)
+        self.assertEqual(workflow.test_cases_passed, "Controlled failure")
+        rehearsal_event = workflow.rehearsal_ids.event_id
         self.start_tour(WORKFLOWS_URL, "shopify_review_start_tour", login="admin")
         self.assertTrue(workflow.review_active)
         self.assertEqual(self.deliver().status_code, 200)
         self.run_jobs()
-        self.assertEqual(self.events().state, "to_approve")
+        order_event = self.events() - rehearsal_event
+        self.assertEqual(order_event.state, "to_approve")
+        # approve it, then read the workflow's note (rules, review, test cases)
         self.start_tour(WORKFLOWS_URL, "shopify_review_approve_tour", login="admin")
-        self.assertEqual(self.events().state, "done")
+        self.assertEqual(order_event.state, "done")
         self.assertEqual(self.sale_orders().state, "sale")
         self.assertEqual(workflow.review_clean_count, 1)

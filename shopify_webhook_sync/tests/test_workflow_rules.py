@@ -260,24 +260,32 @@ class TestWorkflowRules(ShopifyCase):
         self.sign("finance", comment="Signed for the launch")
         self.map_vat()  # changed since finance signed
         workflows = self.shop.workflow_ids
-        # a Shopify user (not a manager) reads every field and prints the note
-        user = self.signers["support"]
-        self.assertTrue(workflows.with_user(user).read())
-        html = (
-            self.env["ir.actions.report"]
-            .with_user(user)
-            ._render_qweb_html(
-                "shopify_webhook_sync.action_report_shopify_workflow", workflows.ids
-            )[0]
-            .decode()
+        # a Shopify user, and a reviewer, read every field and print the note
+        reviewer = new_test_user(
+            self.env,
+            "wf_reader",
+            groups="base.group_user,shopify_webhook_sync.group_shopify_reviewer",
         )
-        self.assertEqual(html.count('class="page"'), len(workflows), "a page each")
-        for text in (
-            "Variant SKU → Internal Reference",
-            self.sale_orders().display_name,
-            "Signed for the launch",
-            "Changed since sign-off",
-            "orders/create: not checked yet",
-            "After a weekend",
-        ):
-            self.assertIn(text, html)
+        for user in (reviewer, self.signers["support"]):
+            self.assertTrue(workflows.with_user(user).read())
+            html = (
+                self.env["ir.actions.report"]
+                .with_user(user)
+                ._render_qweb_html(
+                    "shopify_webhook_sync.action_report_shopify_workflow",
+                    workflows.ids,
+                )[0]
+                .decode()
+            )
+            self.assertEqual(html.count('class="page"'), len(workflows), "a page each")
+            for text in (
+                "Variant SKU → Internal Reference",
+                self.sale_orders().display_name,
+                "Signed for the launch",
+                "Changed since sign-off",
+                "orders/create: not checked yet",
+                "After a weekend",
+                "Manual review",
+                "Test cases passed",
+            ):
+                self.assertIn(text, html)

@@ -30,7 +30,11 @@ registry.category("web_tour.tours").add("shopify_review_start_tour", {
     ],
 });
 
-/** The order waiting for approval, found from its workflow, approved: it is done. */
+/**
+ * The order waiting for approval, found from its workflow, approved: it is done. Back
+ * on the workflow, its note is read in the browser: the rules, the review's status and
+ * the test cases the launch rehearsal passed.
+ */
 registry.category("web_tour.tours").add("shopify_review_approve_tour", {
     steps: () => [
         {
@@ -65,6 +69,31 @@ registry.category("web_tour.tours").add("shopify_review_approve_tour", {
             content: "Confirmed: the event is done",
             trigger:
                 ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Done)",
+        },
+        {
+            content: "Back to the orders workflow",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(Orders)",
+            run: "click",
+        },
+        {
+            content: "Read the note",
+            trigger: ".o_form_view button[name=action_read_note]",
+            run: "click",
+        },
+        {
+            content: "The note shows the workflow's rules",
+            trigger:
+                ".o_action iframe:iframe .page:contains(Matching key):contains(Internal Reference):contains(Retry rule)",
+        },
+        {
+            content: "... the review's status: on, the approved order counted",
+            trigger:
+                ".o_action iframe:iframe .page tr:contains(Manual review):contains(1 approved unchanged in a row):contains(0 waiting To Approve)",
+        },
+        {
+            content: "... and the test cases passed",
+            trigger:
+                ".o_action iframe:iframe .page p:contains(Controlled failure)",
         },
     ],
 });
