@@ -84,6 +84,8 @@ registry.category("web_tour.tours").add("shopify_review_approve_tour", {
             content: "The note shows the workflow's rules",
             trigger:
                 ".o_action iframe:iframe .page:contains(Matching key):contains(Internal Reference):contains(Retry rule)",
+            // the report's own assets may be built on its first display
+            timeout: 30000,
         },
         {
             content: "... the review's status: on, the approved order counted",
