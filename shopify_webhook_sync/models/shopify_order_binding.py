@@ -576,8 +576,8 @@ class ShopifyOrderBinding(models.Model):
                         "%(odoo)s (return the items first; a refund that leaves them "
                         "with the customer settles it when it is synced).",
                         line=sol.name,
-                        shopify=f"{qty:g}",
-                        odoo=f"{sol.qty_delivered:g}",
+                        shopify=format(qty, "g"),
+                        odoo=format(sol.qty_delivered, "g"),
                     )
                 )
             if (

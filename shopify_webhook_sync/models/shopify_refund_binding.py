@@ -250,9 +250,9 @@ class ShopifyRefundBinding(models.Model):
                             "- '%(line)s': %(qty)s kept, refunded %(amount).2f "
                             "(delivered in Odoo %(delivered)s).",
                             line=by_gid[gid].name,
-                            qty=f"{quantity:g}",
+                            qty=format(quantity, "g"),
                             amount=amount + tax,
-                            delivered=f"{by_gid[gid].qty_delivered:g}",
+                            delivered=format(by_gid[gid].qty_delivered, "g"),
                         )
                         for gid, (quantity, amount, tax) in kept.items()
                     ),

@@ -705,10 +705,11 @@ class ShopifyWebhookEvent(models.Model):
                     else self.env._("unsupported topic")
                 )
                 by_state[label] = by_state.get(label, 0) + 1
+            skipped_states = ", ".join(f"{n} {label}" for label, n in by_state.items())
             message += self.env._(
                 ", %(count)s skipped because they wait for no fix: %(states)s",
                 count=len(skipped),
-                states=", ".join(f"{n} {label}" for label, n in by_state.items()),
+                states=skipped_states,
             )
         return {
             "type": "ir.actions.client",
