@@ -107,6 +107,12 @@ class ShopifyWorkflowRehearsal(models.Model):
     expected = fields.Char(compute="_compute_expected")
     shopify_order_gid = fields.Char(string="Shopify Test Order", readonly=True)
     shopify_order_name = fields.Char(string="Shopify Order", readonly=True)
+    shopify_name = fields.Char(
+        string="In Shopify",
+        compute="_compute_shopify_name",
+        help="What the rehearsal made in Shopify: its test order (or the flow's own "
+        "record).",
+    )
     shopify_refund_gid = fields.Char(string="Shopify Refund", readonly=True)
     gateway = fields.Char(
         readonly=True, help="Refunds: the payment gateway the test order was paid with."
@@ -152,27 +158,35 @@ class ShopifyWorkflowRehearsal(models.Model):
         "payments cancelled, and the Odoo sale order cancelled and deleted.",
     )
 
+    def _shopify_expectations(self) -> dict:
+        """flow -> (what a normal or edge scenario makes, how the controlled failure
+        stops); a flow's own file adds its entry."""
+        _ = self.env._
+        return {
+            "orders": (
+                _("A sale order with Shopify's totals"),
+                _("Stops with a missing mapping, nothing confirmed"),
+            ),
+            "refunds": (
+                _(
+                    "A credit note paid back through the gateway's journal, the "
+                    "order equal to Shopify's"
+                ),
+                _("Stops with a missing gateway mapping, no credit note written"),
+            ),
+        }
+
     @api.depends("scenario", "flow")
     def _compute_expected(self):
+        expectations = self._shopify_expectations()
         for rehearsal in self:
-            failure = rehearsal.scenario == "failure"
-            if rehearsal.flow == "refunds":
-                rehearsal.expected = (
-                    self.env._(
-                        "Stops with a missing gateway mapping, no credit note written"
-                    )
-                    if failure
-                    else self.env._(
-                        "A credit note paid back through the gateway's journal, the "
-                        "order equal to Shopify's"
-                    )
-                )
-            else:
-                rehearsal.expected = (
-                    self.env._("Stops with a missing mapping, nothing confirmed")
-                    if failure
-                    else self.env._("A sale order with Shopify's totals")
-                )
+            passes, fails = expectations.get(rehearsal.flow, (False, False))
+            rehearsal.expected = fails if rehearsal.scenario == "failure" else passes
+
+    @api.depends("shopify_order_name")
+    def _compute_shopify_name(self):
+        for rehearsal in self:
+            rehearsal.shopify_name = rehearsal.shopify_order_name
 
     @api.depends("error", "event_id.state")
     def _compute_outcome(self):
@@ -190,20 +204,24 @@ class ShopifyWorkflowRehearsal(models.Model):
     # -- running (jobs) --
 
     def _shopify_run(self):
-        """Job: create the Shopify test order, then record its delivery (the sync job
-        it enqueues builds the record). Refunds go on once the order is synced."""
+        """Job: run the scenario (``_shopify_run_<flow>``)."""
         self.ensure_one()
-        order = self._shopify_create_order()
+        return getattr(self, f"_shopify_run_{self.flow}")()
+
+    def _shopify_run_orders(self):
+        """Create the Shopify test order, then record its delivery (the sync job it
+        enqueues builds the record)."""
+        order, event = self._shopify_order_delivered()
         if not order:
             return self.error
-        event = self._shopify_deliver(
-            "orders/create",
-            {"id": int(order["legacyResourceId"]), "name": order["name"], "test": True},
-            ("order", order["legacyResourceId"]),
-        )
-        if self.flow != "refunds":
-            self.event_id = event
-            return f"rehearsal order {order['name']}: event {event.id}"
+        self.event_id = event
+        return f"rehearsal order {order['name']}: event {event.id}"
+
+    def _shopify_run_refunds(self):
+        """The test order first; the refund goes on once the order is synced."""
+        order, event = self._shopify_order_delivered()
+        if not order:
+            return self.error
         self.order_event_id = event
         self.with_delay(
             max_retries=ORDER_WAIT_TRIES,
@@ -211,34 +229,53 @@ class ShopifyWorkflowRehearsal(models.Model):
         )._shopify_refund()
         return f"rehearsal order {order['name']}: refunded once synced"
 
-    def _shopify_create_order(self) -> dict | None:
-        """The Shopify test order (None: refused, the reason recorded)."""
+    def _shopify_order_delivered(self):
+        """The Shopify test order and the event of its orders/create delivery;
+        (None, None) when Shopify refused the order (the reason recorded)."""
+        order = self._shopify_create_order()
+        if not order:
+            return None, None
+        event = self._shopify_deliver(
+            "orders/create",
+            {"id": int(order["legacyResourceId"]), "name": order["name"], "test": True},
+            ("order", order["legacyResourceId"]),
+        )
+        return order, event
+
+    def _shopify_mutate(self, document: str, variables: dict, field: str, refused):
+        """Run a Shopify mutation: its payload, or None once Shopify refused it (the
+        error recorded: ``refused(error)``); a transient failure retries the job."""
         try:
-            data = (
-                self.shop_id.sudo()
-                ._shopify_client()
-                .query(
-                    REHEARSAL_ORDER_CREATE,
-                    {
-                        "order": self._shopify_order_input(),
-                        "options": {
-                            "sendReceipt": False,
-                            "sendFulfillmentReceipt": False,
-                            "inventoryBehaviour": "BYPASS",
-                        },
-                    },
-                )
-            )
-            payload = data.get("orderCreate") or {}
+            data = self.shop_id.sudo()._shopify_client().query(document, variables)
+            payload = data.get(field) or {}
             user_errors(payload)
         except ShopifyTransientError as exc:
             raise retryable(exc) from exc
         except ShopifyError as exc:
-            self.error = self.env._(
+            self.error = refused(exc)
+            return None
+        return payload
+
+    def _shopify_create_order(self) -> dict | None:
+        """The Shopify test order (None: refused, the reason recorded)."""
+        payload = self._shopify_mutate(
+            REHEARSAL_ORDER_CREATE,
+            {
+                "order": self._shopify_order_input(),
+                "options": {
+                    "sendReceipt": False,
+                    "sendFulfillmentReceipt": False,
+                    "inventoryBehaviour": "BYPASS",
+                },
+            },
+            "orderCreate",
+            lambda error: self.env._(
                 "Shopify refused the test order (the app needs the write_orders "
                 "scope to rehearse): %(error)s",
-                error=exc,
-            )
+                error=error,
+            ),
+        )
+        if payload is None:
             return None
         order = payload["order"]
         payments = [
@@ -409,31 +446,18 @@ class ShopifyWorkflowRehearsal(models.Model):
     def _shopify_create_refund(self, sale_order) -> dict | None:
         """Refund the order's first line in Shopify with its money (None: refused,
         the reason recorded)."""
-        try:
-            data = (
-                self.shop_id.sudo()
-                ._shopify_client()
-                .query(
-                    REHEARSAL_REFUND_CREATE,
-                    {
-                        "input": self._shopify_refund_input(sale_order),
-                        "key": self.refund_key,
-                    },
-                )
-            )
-            payload = data.get("refundCreate") or {}
-            user_errors(payload)
-        except ShopifyTransientError as exc:
-            raise retryable(exc) from exc
-        except ShopifyError as exc:
-            self.error = self.env._(
+        payload = self._shopify_mutate(
+            REHEARSAL_REFUND_CREATE,
+            {"input": self._shopify_refund_input(sale_order), "key": self.refund_key},
+            "refundCreate",
+            lambda error: self.env._(
                 "Shopify refused the refund of the test order %(order)s (the app "
                 "needs the write_orders scope to rehearse): %(error)s",
                 order=self.shopify_order_name,
-                error=exc,
-            )
-            return None
-        return payload["refund"]
+                error=error,
+            ),
+        )
+        return payload and payload["refund"]
 
     def _shopify_refund_input(self, sale_order) -> dict:
         """Normal: the first line, all of it; edge: one of its two units, or no
@@ -499,32 +523,36 @@ class ShopifyWorkflowRehearsal(models.Model):
         for rehearsal in done:
             rehearsal.with_delay(
                 max_retries=5,
-                description=f"Shopify: remove rehearsal order "
-                f"{rehearsal.shopify_order_name or rehearsal.id}",
+                description=f"Shopify: remove rehearsal "
+                f"{rehearsal.shopify_name or rehearsal.id}",
             )._shopify_remove()
         return True
 
     def _shopify_remove(self):
-        """Job: delete the Shopify test order, cancel the rehearsal's invoice, credit
-        note and payments, then cancel and delete its sale order."""
+        """Job: remove what the rehearsal made (``_shopify_remove_<flow>``)."""
         self.ensure_one()
+        getattr(self, f"_shopify_remove_{self.flow}")()
+        self.cleanup = "removed"
+        return "removed"
+
+    def _shopify_remove_refunds(self):
+        self._shopify_remove_orders()
+
+    def _shopify_remove_orders(self):
+        """Delete the Shopify test order, cancel the rehearsal's invoice, credit note
+        and payments, then cancel and delete its sale order."""
         if self.shopify_order_gid:
-            try:
-                data = (
-                    self.shop_id.sudo()
-                    ._shopify_client()
-                    .query(REHEARSAL_ORDER_DELETE, {"orderId": self.shopify_order_gid})
-                )
-                user_errors(data.get("orderDelete") or {})
-            except ShopifyTransientError as exc:
-                raise retryable(exc) from exc
-            except ShopifyError as exc:
-                self.error = self.env._(
+            self._shopify_mutate(
+                REHEARSAL_ORDER_DELETE,
+                {"orderId": self.shopify_order_gid},
+                "orderDelete",
+                lambda error: self.env._(
                     "The Shopify test order %(order)s could not be deleted (delete "
                     "it in Shopify): %(error)s",
                     order=self.shopify_order_name,
-                    error=exc,
-                )
+                    error=error,
+                ),
+            )
         self._shopify_cancel_moves()
         binding = (
             self.env["shopify.order.binding"]
@@ -537,8 +565,6 @@ class ShopifyWorkflowRehearsal(models.Model):
         if sale_order:
             sale_order._action_cancel()
             sale_order.unlink()  # the bindings go with it
-        self.cleanup = "removed"
-        return "removed"
 
     def _shopify_cancel_moves(self):
         """The rehearsal refund's credit note and the invoice the rehearsal posted,
@@ -582,6 +608,15 @@ class ShopifyWorkflow(models.Model):
         "Shopify line's SKU). Empty: a saleable product with an Internal Reference.",
     )
     test_cases_passed = fields.Char(compute="_compute_test_cases_passed")
+    can_rehearse = fields.Boolean(
+        compute="_compute_can_rehearse",
+        help="The flow has a launch rehearsal.",
+    )
+
+    @api.depends("flow")
+    def _compute_can_rehearse(self):
+        for workflow in self:
+            workflow.can_rehearse = workflow.flow in REHEARSED_FLOWS
 
     @api.depends("flow")
     def _compute_rehearsal_edge_case(self):
@@ -644,7 +679,10 @@ class ShopifyWorkflow(models.Model):
         self.ensure_one()
         if self.flow not in REHEARSED_FLOWS:
             raise UserError(
-                self.env._("Rehearsals run on the orders and refunds workflows.")
+                self.env._(
+                    "Rehearsals run on the %(flows)s workflows.",
+                    flows=", ".join(REHEARSED_FLOWS),
+                )
             )
         cases = dict(EDGE_CASES_BY_FLOW[self.flow])
         if scenario == "edge" and self.rehearsal_edge_case not in cases:
@@ -655,8 +693,16 @@ class ShopifyWorkflow(models.Model):
                     cases=", ".join(cases.values()),
                 )
             )
+        check = getattr(self, f"_shopify_check_rehearsal_{self.flow}", None)
+        if check:
+            check(scenario)
+
+    def _shopify_check_rehearsal_orders(self, scenario: str):
         self._shopify_rehearsal_product()
-        if self.flow == "refunds" and scenario != "failure":
+
+    def _shopify_check_rehearsal_refunds(self, scenario: str):
+        self._shopify_rehearsal_product()
+        if scenario != "failure":
             self._shopify_rehearsal_gateway()
 
     def _shopify_rehearse(self, scenario: str):
