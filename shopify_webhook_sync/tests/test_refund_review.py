@@ -8,7 +8,7 @@ refund."""
 import copy
 import json
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ORDER_ID
 from .test_operate import OperatorCase
@@ -308,3 +308,40 @@ class TestRefundReview(RefundCase, OperatorCase):
         self.assertEqual(result["params"]["message"], "1 approved")
         self.assert_equal_to_shopify(quotation)
         self.assertEqual(set(self.events().mapped("state")), {"done"})
+
+    def test_only_shopify_users_see_and_press_approve_reviewers_read(self):
+        reviewer = new_test_user(
+            self.env,
+            "refund_reviewer",
+            password="refund_reviewer_pw",
+            groups="base.group_user,shopify_webhook_sync.group_shopify_reviewer",
+        )
+        self.invoice(self.sync_order())
+        self.shopify_refunds()
+        event = self.sync_refund()
+        move = self.credit_notes()
+        self.assertEqual((event.state, move.state), ("to_approve", "draft"))
+        for login, shown in ((reviewer.login, False), ("shopify_operator", True)):
+            self.authenticate(login, f"{login}_pw")
+            for view_type in ("form", "list"):
+                arch = self.call_kw(
+                    event._name, "get_views", [[[False, view_type]]], {}
+                )["views"][view_type]["arch"]
+                with self.subTest(login=login, view=view_type):
+                    self.assertEqual('name="action_approve"' in arch, shown, "Approve")
+                    self.assertEqual(
+                        'name="action_open_reject_wizard"' in arch, shown, "Reject"
+                    )
+        self.authenticate(reviewer.login, "refund_reviewer_pw")
+        [read] = self.call_kw(
+            event._name, "read", [event.ids, ["state", "review_shopify_total"]]
+        )
+        self.assertEqual(
+            (read["state"], read["review_shopify_total"]), ("to_approve", 414.95)
+        )
+        for method, args in (("action_approve", []), ("action_reject", ["no"])):
+            error = self.rpc_error(
+                "/web/dataset/call_button", event._name, method, [event.ids, *args]
+            )
+            self.assertIn("Only Shopify users", error["message"])
+        self.assertEqual((event.state, move.state), ("to_approve", "draft"))
