@@ -39,6 +39,7 @@ from odoo.tools import float_compare
 from .shopify_order_binding import _money
 from .shopify_refund_binding import _refunded_total
 from .shopify_shop import SyncBlocked
+from .shopify_workflow_review import held_lines_signature
 
 
 class ShopifyRefundBinding(models.Model):
@@ -202,16 +203,6 @@ class ShopifyRefundBinding(models.Model):
 
 
 def _move_signature(move) -> list:
-    """What a reviewer could change on a draft credit note: each line's product,
-    quantity, price, discount and taxes (JSON-comparable)."""
-    return sorted(
-        [
-            line.product_id.id,
-            line.quantity,
-            line.price_unit,
-            line.discount,
-            sorted(line.tax_ids.ids),
-        ]
-        for line in move.invoice_line_ids
-        if line.display_type == "product"
-    )
+    """What a reviewer could change on a draft credit note."""
+    lines = move.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    return held_lines_signature(lines, "quantity", "tax_ids")

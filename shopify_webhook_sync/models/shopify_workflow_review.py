@@ -372,18 +372,24 @@ class ShopifyOrderBinding(models.Model):
 
 
 def _lines_signature(sale_order) -> list:
-    """What a reviewer could change on the quotation: each line's product, quantity,
-    price, discount and taxes (JSON-comparable)."""
+    """What a reviewer could change on the quotation."""
+    lines = sale_order.order_line.filtered(lambda line: not line.display_type)
+    return held_lines_signature(lines, "product_uom_qty", "tax_id")
+
+
+def held_lines_signature(lines, quantity: str, taxes: str) -> list:
+    """What a reviewer could change on held lines (a quotation's, a draft credit
+    note's): each line's product, quantity, price, discount and taxes, JSON-comparable
+    (the figures an approval compares with those kept when the record was held)."""
     return sorted(
         [
             line.product_id.id,
-            line.product_uom_qty,
+            line[quantity],
             line.price_unit,
             line.discount,
-            sorted(line.tax_id.ids),
+            sorted(line[taxes].ids),
         ]
-        for line in sale_order.order_line
-        if not line.display_type
+        for line in lines
     )
 
 
