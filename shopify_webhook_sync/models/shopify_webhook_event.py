@@ -10,6 +10,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..lib.describe import describe
 from ..lib.webhook import gid_id
@@ -183,6 +184,20 @@ class ShopifyWebhookEvent(models.Model):
             "This Shopify event was already received for this topic.",
         ),
     ]
+
+    def init(self):
+        """The open events per shop and state, for the Overview's and the shop's
+        counts: a few rows among millions of done ones, read from this small index
+        alone (the state index alone made PostgreSQL visit each open row's page: 160
+        ms with 40,000 open events among 1,000,000, 4 ms with this one)."""
+        states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+        create_index(
+            self.env.cr,
+            "shopify_webhook_event_open_idx",
+            self._table,
+            ["shop_id", "state"],
+            where=f"state IN ({states})",
+        )
 
     def write(self, vals):
         result = super().write(vals)
