@@ -150,6 +150,11 @@ class ShopifyWorkflowRehearsal(models.Model):
         compute="_compute_outcome",
         store=True,
     )
+    failure_closed = fields.Boolean(
+        readonly=True,
+        help="The controlled failure was caught, and its event was closed as ignored "
+        "once the rehearsal was kept or removed (it left the To Fix queue).",
+    )
     cleanup = fields.Selection(
         [("kept", "Kept"), ("removed", "Removed")],
         readonly=True,
@@ -188,7 +193,7 @@ class ShopifyWorkflowRehearsal(models.Model):
         for rehearsal in self:
             rehearsal.shopify_name = rehearsal.shopify_order_name
 
-    @api.depends("error", "event_id.state")
+    @api.depends("error", "event_id.state", "failure_closed")
     def _compute_outcome(self):
         for rehearsal in self:
             state = rehearsal.event_id.state
@@ -197,7 +202,8 @@ class ShopifyWorkflowRehearsal(models.Model):
             elif not state or state == "queued":
                 rehearsal.outcome = "running"
             elif rehearsal.scenario == "failure":
-                rehearsal.outcome = "passed" if state in FAILURE_CAUGHT else "failed"
+                caught = state in FAILURE_CAUGHT or rehearsal.failure_closed
+                rehearsal.outcome = "passed" if caught else "failed"
             else:
                 rehearsal.outcome = "passed" if state in PASSED_STATES else "failed"
 
@@ -513,7 +519,9 @@ class ShopifyWorkflowRehearsal(models.Model):
     # -- afterwards: keep or remove --
 
     def action_keep(self):
-        self.filtered(lambda r: not r.cleanup).write({"cleanup": "kept"})
+        kept = self.filtered(lambda r: not r.cleanup)
+        kept.write({"cleanup": "kept"})
+        kept._shopify_close_failure()
         return True
 
     def action_remove(self):
@@ -533,7 +541,25 @@ class ShopifyWorkflowRehearsal(models.Model):
         self.ensure_one()
         getattr(self, f"_shopify_remove_{self.flow}")()
         self.cleanup = "removed"
+        self._shopify_close_failure()
         return "removed"
+
+    def _shopify_close_failure(self):
+        """A caught controlled failure's event was the point of it: once the
+        rehearsal is kept or removed, the event leaves the To Fix queue, closed as
+        ignored (the rehearsal keeps its outcome)."""
+        caught = self.filtered(
+            lambda r: r.scenario == "failure" and r.outcome == "passed"
+        )
+        if not caught:
+            return
+        caught.failure_closed = True
+        caught.event_id.action_ignore(
+            self.env._(
+                "The launch rehearsal's controlled failure: caught as expected, "
+                "nothing to fix."
+            )
+        )
 
     def _shopify_remove_refunds(self):
         self._shopify_remove_orders()

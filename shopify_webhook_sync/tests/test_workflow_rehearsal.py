@@ -206,7 +206,12 @@ class TestRehearsal(RehearsalCase):
         # afterwards: the normal order removed (Shopify and Odoo), the edge one kept
         normal.action_remove()
         edge.action_keep()
+        failure.action_keep()
         self.run_all_jobs()
+        # the caught failure leaves the To Fix queue, the rehearsal still passed
+        self.assertEqual(failure.event_id.state, "ignored")
+        self.assertIn("controlled failure", failure.event_id.resolution_note)
+        self.assertEqual(failure.outcome, "passed")
         self.assertEqual(normal.cleanup, "removed")
         self.assertNotIn(normal.shopify_order_gid, self.fake.objects)
         self.assertFalse(sale_order.exists())
