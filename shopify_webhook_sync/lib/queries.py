@@ -430,6 +430,32 @@ mutation RehearsalOrderDelete($orderId: ID!) {
 }
 """
 
+# Launch rehearsal of the products workflow: a draft product (never shown to customers)
+# whose variants' SKUs are Odoo Internal References, made at once (``synchronous``:
+# the product comes back in the answer), then deleted if the merchant does not keep it.
+# productSet's variant input takes the SKU itself (productVariantsBulkCreate's takes it
+# on the inventory item).
+REHEARSAL_PRODUCT_SET = """
+mutation RehearsalProductSet($input: ProductSetInput!) {
+  productSet(input: $input, synchronous: true) {
+    product {
+      id legacyResourceId title
+      variants(first: 10) { nodes { id legacyResourceId sku barcode } }
+    }
+    userErrors { field message code }
+  }
+}
+"""
+
+REHEARSAL_PRODUCT_DELETE = """
+mutation RehearsalProductDelete($id: ID!) {
+  productDelete(input: { id: $id }, synchronous: true) {
+    deletedProductId
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "OrderLines": ORDER_LINES,
@@ -451,5 +477,7 @@ DOCUMENTS = {
     "RehearsalOrderCreate": REHEARSAL_ORDER_CREATE,
     "RehearsalOrderDelete": REHEARSAL_ORDER_DELETE,
     "RehearsalRefundCreate": REHEARSAL_REFUND_CREATE,
+    "RehearsalProductSet": REHEARSAL_PRODUCT_SET,
+    "RehearsalProductDelete": REHEARSAL_PRODUCT_DELETE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }
