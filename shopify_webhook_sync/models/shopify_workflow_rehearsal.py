@@ -58,6 +58,13 @@ EDGE_CASES_BY_FLOW = {
         ("refund_partial", "Part of a line's quantity refunded"),
         ("refund_no_restock", "Refund without restock (the customer keeps it)"),
     ],
+    "stock": [
+        (
+            "stock_reserved",
+            "Stock reserved for a delivery (Shopify gets the free quantity)",
+        ),
+        ("stock_locations", "Each mapped location gets its own warehouse's quantity"),
+    ],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)
