@@ -167,6 +167,19 @@ mutation InventorySetQuantities($input: InventorySetQuantitiesInput!, $key: Stri
 }
 """
 
+# What Shopify holds: an item's available quantity at one location (null: the item is
+# not stocked there). The stock rehearsal reads it back after the push.
+INVENTORY_AVAILABLE = """
+query InventoryAvailable($itemId: ID!, $locationId: ID!) {
+  inventoryItem(id: $itemId) {
+    id
+    inventoryLevel(locationId: $locationId) {
+      quantities(names: ["available"]) { name quantity }
+    }
+  }
+}
+"""
+
 # One page of an order's fulfillment orders, each with its first page of line items
 # (page sizes keep the query's cost well under Shopify's 1,000-point limit; a longer
 # fulfillment order is read on with FULFILLMENT_ORDER_LINES).
@@ -465,6 +478,7 @@ DOCUMENTS = {
     "Customer": CUSTOMER,
     "Product": PRODUCT,
     "InventorySetQuantities": INVENTORY_SET_QUANTITIES,
+    "InventoryAvailable": INVENTORY_AVAILABLE,
     "FulfillmentOrders": FULFILLMENT_ORDERS,
     "FulfillmentOrderLines": FULFILLMENT_ORDER_LINES,
     "FulfillmentCreate": FULFILLMENT_CREATE,

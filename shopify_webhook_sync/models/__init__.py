@@ -27,3 +27,4 @@ from . import shopify_workflow_review
 from . import shopify_refund_review
 from . import shopify_workflow_rehearsal
 from . import shopify_workflow_rehearsal_products
+from . import shopify_workflow_rehearsal_stock

@@ -9,12 +9,17 @@ value wins, whatever the order the changes were made in.
 The quantity pushed is the warehouse's free quantity (on hand minus reserved). Shopify's
 "available" excludes the quantity committed to unfulfilled orders; Odoo reserves that
 same quantity on the orders' deliveries, so on hand would count it twice.
+
+A push to a Shopify location no warehouse is mapped to (e.g. its mapping deleted while
+the push waited) fails and says so on the variants: Shopify's figure there is no longer
+Odoo's.
 """
 
 import math
 import uuid
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..lib.client import ShopifyTransientError, user_errors
 from ..lib.queries import INVENTORY_SET_QUANTITIES
@@ -68,8 +73,20 @@ class ShopifyShop(models.Model):
         # always sends it later, so Shopify ends with Odoo's latest quantity.
         self._shopify_lock("stock", f"{gid_id(item_gid)}:{gid_id(location_gid)}")
         bindings, warehouse = self._shopify_stock_targets(item_gid, location_gid)
-        if not bindings or not warehouse:
-            return "not mapped any more: nothing to do"
+        if not bindings:
+            return "no variant of this item any more: nothing to do"
+        if not warehouse:
+            # Not silent: Shopify's figure there stays whatever it was, so the job
+            # fails and the reason goes on the variants (_shopify_on_stock_failed).
+            raise UserError(
+                self.env._(
+                    "No Odoo warehouse is mapped to the Shopify location "
+                    "%(location)s, so its available quantity was not set: map it to "
+                    "a warehouse in Shopify > Configuration > Locations (mapping it "
+                    "sends Odoo's quantity).",
+                    location=location_gid,
+                )
+            )
         quantity = self._shopify_free_quantity(bindings.product_id[:1], warehouse)
         try:
             data = self._shopify_client().query(

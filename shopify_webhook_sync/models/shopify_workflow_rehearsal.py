@@ -62,6 +62,13 @@ EDGE_CASES_BY_FLOW = {
         ("product_two_variants", "Two variants, each a different Odoo product"),
         ("product_barcode", "A variant without SKU, matched by its barcode"),
     ],
+    "stock": [
+        (
+            "stock_reserved",
+            "Stock reserved for a delivery (Shopify gets the free quantity)",
+        ),
+        ("stock_locations", "Each mapped location gets its own warehouse's quantity"),
+    ],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)

@@ -10,7 +10,8 @@ only show up in production. This fake is a real HTTP server on 127.0.0.1 that
   none;
 * executes valid documents with graphql-core against an in-memory store of plain
   dicts (``FakeShopify.objects``, keyed by gid), slicing connections into pages so
-  cursor paging can be tested;
+  cursor paging can be tested; a field whose answer depends on its arguments can be
+  stored as a function of them;
 * dispatches mutations to handlers registered by the test;
 * can be told to fail the next request(s) like Shopify does (429, THROTTLED, 5xx,
   slow answers...);
@@ -881,6 +882,8 @@ class FakeShopify:
                 value = self._search(SEARCHABLE[name], args)
         else:
             value = parent.get(name) if isinstance(parent, dict) else None
+            if callable(value):  # a field answered from its arguments, as Shopify
+                value = value(**args)  # does (e.g. inventoryLevel(locationId:))
             if value is None and name == "presentmentMoney":
                 # A MoneyBag given in one currency: the customer paid in the shop's.
                 value = parent.get("shopMoney")
