@@ -58,6 +58,10 @@ EDGE_CASES_BY_FLOW = {
         ("refund_partial", "Part of a line's quantity refunded"),
         ("refund_no_restock", "Refund without restock (the customer keeps it)"),
     ],
+    "fulfillments": [
+        ("fulfil_partial", "One of two units delivered, the rest backordered"),
+        ("fulfil_tracking", "Tracking number carried over"),
+    ],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)
