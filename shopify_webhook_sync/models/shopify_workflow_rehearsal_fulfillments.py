@@ -6,12 +6,14 @@ order is synced, a second job acts on its delivery.
 Odoo fulfils: the second job validates the sale order's delivery as a warehouse person
 does (quantities done, the rest backordered), which enqueues the real fulfillment push
 (``_shopify_push_fulfillment``: ``fulfillmentCreate`` against the order's fulfillment
-orders). The scenario passes once that job recorded the fulfillment Shopify answered
-with on the delivery, fails when Shopify refused it.
+orders). A third job waits for that push, then reads the order's fulfillments back
+from Shopify: the scenario passes when Shopify holds the fulfillment the push recorded
+(with the tracking number given), fails with the push's refusal or what is missing.
 
-Shopify fulfils: the second job creates the fulfillment in Shopify (``fulfillmentCreate``
-through the Admin API, as a 3PL would) and records the signed ``fulfillments/create``
-delivery; the real job validates the Odoo delivery, and the outcome follows its event.
+Shopify fulfils: the second job creates the fulfillment in Shopify
+(``fulfillmentCreate`` through the Admin API, as a 3PL would) and records the signed
+``fulfillments/create`` delivery; the real job validates the Odoo delivery, and the
+outcome follows its event.
 
 The controlled failure is what really stops a fulfillment before it starts: a line
 whose SKU no product has holds the order *Needs Mapping* (the SKU named), so there is no
@@ -27,14 +29,22 @@ and deleted). The deliveries and their return stay, as records.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..lib.client import ShopifyTransientError
-from ..lib.queries import FULFILLMENT_CREATE
+from ..lib.queries import FULFILLMENT_CREATE, ORDER_FULFILLMENTS
 from .shopify_fulfillment import _allocate
 from .shopify_shop import retryable
-from .shopify_workflow_rehearsal import MISSING_SKU, ORDER_WAIT_TRIES
+from .shopify_workflow_rehearsal import (
+    MISSING_SKU,
+    ORDER_WAIT_SECONDS,
+    ORDER_WAIT_TRIES,
+)
 
 # The tracking number the tracking edge case ships with (the rehearsal's id follows).
 TRACKING_PREFIX = "ODOO-REHEARSAL-"
+# The states of a push job still to run or running.
+JOB_RUNNING = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class ShopifyWorkflowRehearsal(models.Model):
@@ -42,7 +52,6 @@ class ShopifyWorkflowRehearsal(models.Model):
 
     fulfilled_by = fields.Selection(
         [("odoo", "Odoo"), ("shopify", "Shopify")],
-        string="Fulfilled By",
         readonly=True,
         help="Fulfillments: the direction rehearsed (the shop's Fulfilled By when it "
         "ran).",
@@ -58,7 +67,9 @@ class ShopifyWorkflowRehearsal(models.Model):
     shopify_fulfillment_gid = fields.Char(
         string="Shopify Fulfillment",
         readonly=True,
-        help="Fulfillments: the fulfillment Shopify holds for the rehearsal order.",
+        help="Fulfillments: the fulfillment(s) Shopify holds for the rehearsal order "
+        "(made by the rehearsal where Shopify fulfils; read back from Shopify after "
+        "the push where Odoo fulfils).",
     )
 
     def _shopify_expectations(self) -> dict:
@@ -79,7 +90,7 @@ class ShopifyWorkflowRehearsal(models.Model):
 
     @api.depends("shopify_fulfillment_gid", "picking_id.shopify_fulfillment_gid")
     def _compute_shopify_name(self):
-        super()._compute_shopify_name()
+        result = super()._compute_shopify_name()
         for rehearsal in self.filtered(lambda r: r.flow == "fulfillments"):
             fulfillment = (
                 rehearsal.shopify_fulfillment_gid
@@ -91,30 +102,30 @@ class ShopifyWorkflowRehearsal(models.Model):
                     order=rehearsal.shopify_order_name,
                     fulfillment=fulfillment.split("/")[-1],
                 )
+        return result
 
-    @api.depends(
-        "fulfilled_by",
-        "picking_id.shopify_fulfillment_gid",
-        "picking_id.shopify_fulfillment_error",
-    )
+    @api.depends("fulfilled_by", "shopify_fulfillment_gid")
     def _compute_outcome(self):
-        """Odoo fulfils: the outcome is the push job's result on the delivery (the
-        fulfillment Shopify answered with, or its refusal). Otherwise (Shopify
-        fulfils, the failure) it follows the event, as for orders."""
+        """Odoo fulfils: passed once the fulfillment the push job recorded was read
+        back from Shopify, failed with the push's refusal or what the read-back
+        found. Otherwise (Shopify fulfils, the failure) it follows the event, as for
+        orders."""
         pushed = self.filtered(
-            lambda r: r.flow == "fulfillments"
-            and r.fulfilled_by == "odoo"
-            and r.scenario != "failure"
+            lambda r: (
+                r.flow == "fulfillments"
+                and r.fulfilled_by == "odoo"
+                and r.scenario != "failure"
+            )
         )
-        super(ShopifyWorkflowRehearsal, self - pushed)._compute_outcome()
+        result = super(ShopifyWorkflowRehearsal, self - pushed)._compute_outcome()
         for rehearsal in pushed:
-            picking = rehearsal.picking_id
-            if picking.shopify_fulfillment_gid:
+            if rehearsal.shopify_fulfillment_gid:
                 rehearsal.outcome = "passed"
-            elif rehearsal.error or picking.shopify_fulfillment_error:
+            elif rehearsal.error:
                 rehearsal.outcome = "failed"
             else:
                 rehearsal.outcome = "running"
+        return result
 
     # -- running (jobs) --
 
@@ -159,8 +170,9 @@ class ShopifyWorkflowRehearsal(models.Model):
         if not sale_order:
             return self.error
         picking = sale_order.picking_ids.filtered(
-            lambda p: p.picking_type_code == "outgoing"
-            and p.state not in ("done", "cancel")
+            lambda p: (
+                p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+            )
         )[:1]
         if not picking:
             self.error = self.env._(
@@ -188,7 +200,9 @@ class ShopifyWorkflowRehearsal(models.Model):
                     move.picked = True
                 if self.edge_case == "fulfil_tracking":
                     picking.carrier_tracking_ref = f"{TRACKING_PREFIX}{self.id}"
-                picking.with_context(skip_backorder=True, skip_sms=True).button_validate()
+                picking.with_context(
+                    skip_backorder=True, skip_sms=True
+                ).button_validate()
         except UserError as exc:
             self.error = self.env._(
                 "The delivery %(picking)s could not be validated: %(error)s",
@@ -196,7 +210,92 @@ class ShopifyWorkflowRehearsal(models.Model):
                 error=exc.args[0],
             )
             return self.error
+        self.with_delay(
+            max_retries=ORDER_WAIT_TRIES,
+            description=f"Shopify: read back the fulfillment of {picking.name}",
+        )._shopify_read_back()
         return f"delivery {picking.name} validated: its fulfillment job pushes it"
+
+    def _shopify_read_back(self):
+        """Job (Odoo fulfils): once the push job of the delivery ended, read the
+        order's fulfillments back from Shopify; the rehearsal passes when Shopify
+        holds what the push recorded (and the tracking number given)."""
+        self.ensure_one()
+        if self.shopify_fulfillment_gid or self.error or self.cleanup:
+            return "nothing to do"
+        picking = self.picking_id.sudo()
+        push = (
+            self.env["queue.job"]
+            .sudo()
+            .search_count(
+                [
+                    (
+                        "identity_key",
+                        "=",
+                        f"{self.shop_id.id}:fulfillment:{picking.id}",
+                    ),
+                    ("state", "in", JOB_RUNNING),
+                ]
+            )
+        )
+        if push and not picking.shopify_fulfillment_error:
+            raise RetryableJobError(
+                self.env._("Waiting for the fulfillment job of %s.", picking.name),
+                seconds=ORDER_WAIT_SECONDS,
+            )
+        self.error = self._shopify_fulfillment_missing(picking)
+        if not self.error:
+            self.shopify_fulfillment_gid = picking.shopify_fulfillment_gid
+        return self.error or self.shopify_fulfillment_gid
+
+    def _shopify_fulfillment_missing(self, picking) -> str | None:
+        """Why Shopify does not hold the delivery's fulfillment (None: it does)."""
+        _ = self.env._
+        if picking.shopify_fulfillment_error:
+            return _(
+                "Shopify refused the fulfillment of %(picking)s: %(error)s",
+                picking=picking.name,
+                error=picking.shopify_fulfillment_error,
+            )
+        if not picking.shopify_fulfillment_gid:
+            return _(
+                "The fulfillment job of %(picking)s found nothing open to fulfil in "
+                "Shopify's order %(order)s (its fulfillment orders are closed, on "
+                "hold or with a fulfillment service): nothing was fulfilled.",
+                picking=picking.name,
+                order=self.shopify_order_name,
+            )
+        try:
+            data = (
+                self.shop_id.sudo()
+                ._shopify_client()
+                .query(ORDER_FULFILLMENTS, {"id": self.shopify_order_gid})
+            )
+        except ShopifyTransientError as exc:
+            raise retryable(exc) from exc
+        held = {
+            f["id"]: f
+            for f in (data.get("order") or {}).get("fulfillments") or []
+            if f["status"] == "SUCCESS"
+        }
+        gids = picking.shopify_fulfillment_gid.split(",")
+        if not all(gid in held for gid in gids):
+            return _(
+                "Shopify's order %(order)s does not hold the fulfillment %(gid)s the "
+                "job recorded for %(picking)s.",
+                order=self.shopify_order_name,
+                gid=picking.shopify_fulfillment_gid,
+                picking=picking.name,
+            )
+        numbers = {t["number"] for gid in gids for t in held[gid]["trackingInfo"]}
+        if picking.carrier_tracking_ref and picking.carrier_tracking_ref not in numbers:
+            return _(
+                "Shopify's fulfillment of %(picking)s has no tracking number "
+                "%(number)s.",
+                picking=picking.name,
+                number=picking.carrier_tracking_ref,
+            )
+        return None
 
     def _shopify_fulfil_in_shopify(self, sale_order):
         """Fulfil the whole order in Shopify, as a 3PL would (one fulfillment per

@@ -102,7 +102,10 @@ def _fulfillment_create(fake, args):
             }
         )
     return {
-        "fulfillment": {"id": f"gid://shopify/Fulfillment/{number}", "status": "SUCCESS"},
+        "fulfillment": {
+            "id": f"gid://shopify/Fulfillment/{number}",
+            "status": "SUCCESS",
+        },
         "userErrors": [],
     }
 
@@ -116,12 +119,12 @@ class FulfillmentRehearsalCase(RehearsalCase):
         self.fake.mutation_handlers["orderCreate"] = _order_create_shipped
         self.fake.mutation_handlers["fulfillmentCreate"] = _fulfillment_create
         self.product.is_storable = True
-        self.stock = self.env["stock.warehouse"].search(
-            [("company_id", "=", self.shop.company_id.id)], limit=1
-        ).lot_stock_id
-        self.env["stock.quant"]._update_available_quantity(
-            self.product, self.stock, 10
+        self.stock = (
+            self.env["stock.warehouse"]
+            .search([("company_id", "=", self.shop.company_id.id)], limit=1)
+            .lot_stock_id
         )
+        self.env["stock.quant"]._update_available_quantity(self.product, self.stock, 10)
 
     def shopify_order(self, rehearsal):
         return self.fake.objects[rehearsal.shopify_order_gid]
@@ -135,7 +138,9 @@ class FulfillmentRehearsalCase(RehearsalCase):
         ]
 
     def deliveries(self, rehearsal):
-        return self.env["sale.order"].browse(rehearsal.order_event_id.res_id).picking_ids
+        return (
+            self.env["sale.order"].browse(rehearsal.order_event_id.res_id).picking_ids
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -170,7 +175,11 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertEqual(normal.picking_id.move_ids.quantity, 1)
         fulfillment = self.shopify_order(normal)["fulfillments"]
         self.assertEqual(len(fulfillment), 1)
-        self.assertEqual(normal.picking_id.shopify_fulfillment_gid, fulfillment[0]["id"])
+        self.assertEqual(
+            normal.picking_id.shopify_fulfillment_gid, fulfillment[0]["id"]
+        )
+        self.assertEqual(normal.shopify_fulfillment_gid, fulfillment[0]["id"])
+        self.assertEqual(self.fulfillment_reads(), 3, "each read back from Shopify")
         self.assertEqual(self.remaining(normal), [0])
         self.assertIn(fulfillment[0]["id"].split("/")[-1], normal.shopify_name)
         # edge: one of two units shipped, the other backordered; Shopify partially
@@ -191,7 +200,9 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         number = f"{TRACKING_PREFIX}{tracking.id}"
         self.assertEqual(tracking.picking_id.carrier_tracking_ref, number)
         self.assertEqual(
-            self.shopify_order(tracking)["fulfillments"][0]["trackingInfo"][0]["number"],
+            self.shopify_order(tracking)["fulfillments"][0]["trackingInfo"][0][
+                "number"
+            ],
             number,
         )
         # failure: the order held on the SKU no product has; no delivery, nothing
@@ -215,9 +226,10 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertNotIn(normal.shopify_order_gid, self.fake.objects)
         self.assertNotIn(partial.shopify_order_gid, self.fake.objects)
         self.assertEqual(normal_picking.state, "done", "a done delivery stays")
-        self.assertFalse(normal.order_event_id.res_id and self.env["sale.order"].browse(
+        self.assertFalse(
             normal.order_event_id.res_id
-        ).exists())
+            and self.env["sale.order"].browse(normal.order_event_id.res_id).exists()
+        )
         returned = self.env["stock.picking"].search(
             [("return_id", "in", (normal_picking | partial_picking).ids)]
         )
@@ -228,6 +240,12 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertEqual(normal.outcome, "passed", "the record of it stays")
         self.assertEqual(tracking.cleanup, "kept")
         self.assertIn(tracking.shopify_order_gid, self.fake.objects)
+
+    def fulfillment_reads(self):
+        return sum(
+            "OrderFulfillments" in (request.get("query") or "")
+            for request in self.fake.requests
+        )
 
     def shopify_line(self, rehearsal):
         return {"id": self.shopify_order(rehearsal)["lineItems"]["nodes"][0]["id"]}
@@ -246,27 +264,76 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertEqual(picking.state, "done")
         self.assertEqual(rehearsal.outcome, "running", "the push is to come")
         push = self.env["queue.job"].search(
-            [("method_name", "=", "_shopify_push_fulfillment"), ("state", "=", "pending")]
+            [
+                ("method_name", "=", "_shopify_push_fulfillment"),
+                ("state", "=", "pending"),
+            ]
         )
         self.assertEqual(len(push), 1)
         shop = self.shop.with_context(**push.records.env.context)
         with self.assertRaisesRegex(ShopifyPermanentError, "on hold"):
             shop._shopify_push_fulfillment(picking.id)
         shop._shopify_on_fulfillment_failed(exc_message="Order is on hold.")
-        self.assertEqual(rehearsal.outcome, "failed")
+        push.state = "failed"  # what the runner records (rolled back in a test)
         self.assertEqual(picking.shopify_fulfillment_error, "Order is on hold.")
+        self.run_all_jobs()  # the read-back
+        self.assertEqual(rehearsal.outcome, "failed")
+        self.assertIn("Order is on hold.", rehearsal.error)
+        self.assertFalse(rehearsal.shopify_fulfillment_gid)
         self.assertEqual(self.workflow.test_cases_passed, "none yet")
+
+    def test_nothing_open_to_fulfil_in_shopify_is_a_failed_rehearsal(self):
+        """The fulfillment order is on hold in Shopify: the push job finds nothing
+        to fulfil and ends; the read-back says so, the rehearsal failed."""
+
+        def on_hold(fake, args):
+            payload = _order_create_shipped(fake, args)
+            for fo in fake.objects[payload["order"]["id"]]["fulfillmentOrders"][
+                "nodes"
+            ]:
+                fo["status"] = "ON_HOLD"
+            return payload
+
+        self.fake.mutation_handlers["orderCreate"] = on_hold
+        self.workflow.action_rehearse_normal()
+        self.run_all_jobs()
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual(rehearsal.picking_id.state, "done")
+        self.assertEqual(self.fake.fulfillments, [])
+        self.assertEqual(rehearsal.outcome, "failed")
+        self.assertIn("found nothing open to fulfil", rehearsal.error)
+
+    def test_a_fulfillment_shopify_does_not_hold_is_a_failed_rehearsal(self):
+        """Shopify answered with a fulfillment it does not hold when read back: the
+        rehearsal does not take the job's word for it."""
+        self.fake.mutation_handlers["fulfillmentCreate"] = lambda fake, args: {
+            "fulfillment": {"id": "gid://shopify/Fulfillment/999", "status": "SUCCESS"},
+            "userErrors": [],
+        }
+        self.workflow.action_rehearse_normal()
+        self.run_all_jobs()
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual(
+            rehearsal.picking_id.shopify_fulfillment_gid,
+            "gid://shopify/Fulfillment/999",
+        )
+        self.assertEqual(rehearsal.outcome, "failed")
+        self.assertIn("does not hold the fulfillment", rehearsal.error)
 
     def run_jobs_but_the_push(self):
         """The rehearsal's jobs and the order's sync, each through queue_job's runner
-        code; the push job is left pending (its failure is run by hand: a failed
-        job's on_fail is rolled back with it in a test's runner)."""
+        code; the push job (run by hand: a failed job's on_fail is rolled back with
+        it in a test's runner) and the read-back waiting for it are left pending."""
         for _round in range(6):
             self.env.flush_all()
             jobs = self.env["queue.job"].search(
                 [
                     ("state", "=", "pending"),
-                    ("method_name", "!=", "_shopify_push_fulfillment"),
+                    (
+                        "method_name",
+                        "not in",
+                        ("_shopify_push_fulfillment", "_shopify_read_back"),
+                    ),
                 ]
             )
             if not jobs:
