@@ -28,3 +28,4 @@ from . import shopify_refund_review
 from . import shopify_workflow_rehearsal
 from . import shopify_workflow_rehearsal_products
 from . import shopify_workflow_rehearsal_stock
+from . import shopify_workflow_rehearsal_fulfillments

@@ -69,6 +69,10 @@ EDGE_CASES_BY_FLOW = {
         ),
         ("stock_locations", "Each mapped location gets its own warehouse's quantity"),
     ],
+    "fulfillments": [
+        ("fulfil_partial", "One of two units delivered, the rest backordered"),
+        ("fulfil_tracking", "Tracking number carried over"),
+    ],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)
