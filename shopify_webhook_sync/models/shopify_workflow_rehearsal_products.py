@@ -207,9 +207,19 @@ class ShopifyWorkflow(models.Model):
     _inherit = "shopify.workflow"
 
     def _shopify_check_rehearsal_products(self, scenario: str):
-        """The rehearsal product; the edge case's second product or barcode; the
-        failure only while the shop creates no missing product (else it would)."""
+        """The rehearsal product, active (the sync matches active products only: an
+        archived one would leave its variant waiting, or have the shop create a
+        product); the edge case's second product or barcode; the failure only while
+        the shop creates no missing product (else it would)."""
         product = self._shopify_rehearsal_product()
+        if not product.active:
+            raise UserError(
+                self.env._(
+                    "The Rehearsal Product %(product)s is archived: the sync binds "
+                    "variants to active products only. Choose an active one.",
+                    product=product.display_name,
+                )
+            )
         if scenario == "failure" and self.shop_id.create_products:
             raise UserError(
                 self.env._(

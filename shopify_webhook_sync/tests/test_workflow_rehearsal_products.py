@@ -191,12 +191,16 @@ class TestProductRehearsal(RehearsalCase):
 
     def test_a_done_event_with_the_variant_bound_elsewhere_fails(self):
         """The event alone does not pass a run: with the rehearsal product archived
-        (the sync matches active products only) and the shop creating missing
-        products, the event is done but the variant is bound to a product the sync
-        created, not to the rehearsal product."""
+        once the run is queued (the sync matches active products only) and the shop
+        creating missing products, the event is done but the variant is bound to a
+        product the sync created, not to the rehearsal product."""
         self.shop.create_products = True
         self.product.active = False
+        with self.assertRaisesRegex(UserError, "is archived"):
+            self.workflow.action_rehearse_normal()
+        self.product.active = True
         self.workflow.action_rehearse_normal()
+        self.product.active = False
         self.run_all_jobs()
         rehearsal = self.workflow.rehearsal_ids
         self.assertEqual(rehearsal.event_id.state, "done")
