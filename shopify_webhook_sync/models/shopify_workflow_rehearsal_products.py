@@ -34,7 +34,7 @@ class ShopifyWorkflowRehearsal(models.Model):
     _inherit = "shopify.workflow.rehearsal"
 
     shopify_product_gid = fields.Char(string="Shopify Product", readonly=True)
-    shopify_product_title = fields.Char(string="Shopify Product Title", readonly=True)
+    shopify_product_title = fields.Char(readonly=True)
     variant_product_ids = fields.Many2many(
         "product.product",
         "shopify_rehearsal_variant_product_rel",
@@ -57,15 +57,16 @@ class ShopifyWorkflowRehearsal(models.Model):
 
     @api.depends("shopify_order_name", "shopify_product_title")
     def _compute_shopify_name(self):
-        super()._compute_shopify_name()
+        result = super()._compute_shopify_name()
         for rehearsal in self.filtered("shopify_product_title"):
             rehearsal.shopify_name = rehearsal.shopify_product_title
+        return result
 
     @api.depends("error", "event_id.state")
     def _compute_outcome(self):
         """Products: the event's state is not enough; a passed run left each variant
         bound to its expected product (the failure: none bound)."""
-        super()._compute_outcome()
+        result = super()._compute_outcome()
         for rehearsal in self.filtered(
             lambda r: r.flow == "products" and r.outcome == "passed"
         ):
@@ -74,6 +75,7 @@ class ShopifyWorkflowRehearsal(models.Model):
             unbound = bindings.filtered(lambda b: not b.product_id)
             if not bindings or bindings.product_id != expected or expected and unbound:
                 rehearsal.outcome = "failed"
+        return result
 
     def _shopify_variant_bindings(self):
         """The Odoo bindings of the rehearsal product's variants."""
@@ -205,9 +207,19 @@ class ShopifyWorkflow(models.Model):
     _inherit = "shopify.workflow"
 
     def _shopify_check_rehearsal_products(self, scenario: str):
-        """The rehearsal product; the edge case's second product or barcode; the
-        failure only while the shop creates no missing product (else it would)."""
+        """The rehearsal product, active (the sync matches active products only: an
+        archived one would leave its variant waiting, or have the shop create a
+        product); the edge case's second product or barcode; the failure only while
+        the shop creates no missing product (else it would)."""
         product = self._shopify_rehearsal_product()
+        if not product.active:
+            raise UserError(
+                self.env._(
+                    "The Rehearsal Product %(product)s is archived: the sync binds "
+                    "variants to active products only. Choose an active one.",
+                    product=product.display_name,
+                )
+            )
         if scenario == "failure" and self.shop_id.create_products:
             raise UserError(
                 self.env._(

@@ -189,6 +189,26 @@ class TestProductRehearsal(RehearsalCase):
         self.assertEqual(rehearsal.outcome, "failed")
         self.assertFalse(self.bindings(rehearsal).product_id)
 
+    def test_a_done_event_with_the_variant_bound_elsewhere_fails(self):
+        """The event alone does not pass a run: with the rehearsal product archived
+        once the run is queued (the sync matches active products only) and the shop
+        creating missing products, the event is done but the variant is bound to a
+        product the sync created, not to the rehearsal product."""
+        self.shop.create_products = True
+        self.product.active = False
+        with self.assertRaisesRegex(UserError, "is archived"):
+            self.workflow.action_rehearse_normal()
+        self.product.active = True
+        self.workflow.action_rehearse_normal()
+        self.product.active = False
+        self.run_all_jobs()
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual(rehearsal.event_id.state, "done")
+        binding = self.bindings(rehearsal)
+        self.assertTrue(binding.product_id)
+        self.assertNotEqual(binding.product_id, self.product)
+        self.assertEqual(rehearsal.outcome, "failed")
+
     def test_a_refused_product_is_a_failed_rehearsal_saying_why(self):
         self.fake.mutation_handlers["productSet"] = lambda fake, args: {
             "product": None,
