@@ -48,7 +48,7 @@ JOB_RUNNING = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class ShopifyWorkflowRehearsal(models.Model):
-    _inherit = "shopify.workflow.rehearsal"
+    _inherit = "shopify.workflow.rehearsal"  # pylint: disable=consider-merging-classes-inherited
 
     fulfilled_by = fields.Selection(
         [("odoo", "Odoo"), ("shopify", "Shopify")],

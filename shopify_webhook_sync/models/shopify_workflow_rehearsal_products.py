@@ -31,7 +31,7 @@ OPTION = "Reference"
 
 
 class ShopifyWorkflowRehearsal(models.Model):
-    _inherit = "shopify.workflow.rehearsal"
+    _inherit = "shopify.workflow.rehearsal"  # pylint: disable=consider-merging-classes-inherited
 
     shopify_product_gid = fields.Char(string="Shopify Product", readonly=True)
     shopify_product_title = fields.Char(readonly=True)
@@ -204,7 +204,7 @@ class ShopifyWorkflowRehearsal(models.Model):
 
 
 class ShopifyWorkflow(models.Model):
-    _inherit = "shopify.workflow"
+    _inherit = "shopify.workflow"  # pylint: disable=consider-merging-classes-inherited
 
     def _shopify_check_rehearsal_products(self, scenario: str):
         """The rehearsal product, active (the sync matches active products only: an

@@ -35,7 +35,7 @@ PUSH_RUNNING = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class ShopifyWorkflowRehearsal(models.Model):
-    _inherit = "shopify.workflow.rehearsal"
+    _inherit = "shopify.workflow.rehearsal"  # pylint: disable=consider-merging-classes-inherited
 
     inventory_item_gid = fields.Char(
         string="Shopify Inventory Item",
