@@ -638,15 +638,18 @@ class ShopifyWorkflow(models.Model):
         compute="_compute_rehearsal_edge_case",
         store=True,
         readonly=False,
-        help="One of the workflow's flow: orders rehearse a discounted order or a "
-        "custom item, refunds a partial refund or one without restock.",
+        help="The edge case the next edge rehearsal runs, one of the workflow's "
+        "flow (e.g. orders: a discounted order or a custom item; refunds: a partial "
+        "refund or one without restock).",
     )
     rehearsal_product_id = fields.Many2one(
         "product.product",
         string="Rehearsal Product",
         check_company=True,
-        help="The product the rehearsal orders sell (by its Internal Reference, as a "
-        "Shopify line's SKU). Empty: a saleable product with an Internal Reference.",
+        help="The product the workflow's rehearsals use: the test orders sell it (its "
+        "Internal Reference as a Shopify line's SKU), the products rehearsal binds a "
+        "variant to it, the stock rehearsal pushes its quantity. Empty: a saleable "
+        "product with an Internal Reference.",
     )
     test_cases_passed = fields.Char(compute="_compute_test_cases_passed")
     can_rehearse = fields.Boolean(
