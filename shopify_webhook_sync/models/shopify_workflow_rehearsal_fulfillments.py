@@ -185,7 +185,7 @@ class ShopifyWorkflowRehearsal(models.Model):
         self.picking_id = picking
         if self.fulfilled_by == "odoo":
             return self._shopify_validate_delivery(picking)
-        return self._shopify_fulfil_in_shopify(sale_order)
+        return self._shopify_fulfil_in_shopify()
 
     def _shopify_validate_delivery(self, picking):
         """Validate the delivery as a warehouse person does: quantities done (the
@@ -297,7 +297,7 @@ class ShopifyWorkflowRehearsal(models.Model):
             )
         return None
 
-    def _shopify_fulfil_in_shopify(self, sale_order):
+    def _shopify_fulfil_in_shopify(self):
         """Fulfil the whole order in Shopify, as a 3PL would (one fulfillment per
         location), and record each one's signed fulfillments/create delivery; the
         fulfillment's job validates the delivery."""
