@@ -430,6 +430,29 @@ mutation RehearsalOrderDelete($orderId: ID!) {
 }
 """
 
+# The customers and privacy rehearsals' customer (tagged, its own email, no marketing
+# consent), deleted by Remove.
+REHEARSAL_CUSTOMER_CREATE = """
+mutation RehearsalCustomerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer {
+      id legacyResourceId displayName
+      defaultAddress { countryCodeV2 provinceCode }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+REHEARSAL_CUSTOMER_DELETE = """
+mutation RehearsalCustomerDelete($input: CustomerDeleteInput!) {
+  customerDelete(input: $input) {
+    deletedCustomerId
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "OrderLines": ORDER_LINES,
@@ -451,5 +474,7 @@ DOCUMENTS = {
     "RehearsalOrderCreate": REHEARSAL_ORDER_CREATE,
     "RehearsalOrderDelete": REHEARSAL_ORDER_DELETE,
     "RehearsalRefundCreate": REHEARSAL_REFUND_CREATE,
+    "RehearsalCustomerCreate": REHEARSAL_CUSTOMER_CREATE,
+    "RehearsalCustomerDelete": REHEARSAL_CUSTOMER_DELETE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

@@ -26,3 +26,5 @@ from . import shopify_workflow_signoff
 from . import shopify_workflow_review
 from . import shopify_refund_review
 from . import shopify_workflow_rehearsal
+from . import shopify_workflow_rehearsal_customers
+from . import shopify_workflow_rehearsal_privacy

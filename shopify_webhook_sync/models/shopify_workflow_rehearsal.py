@@ -58,6 +58,11 @@ EDGE_CASES_BY_FLOW = {
         ("refund_partial", "Part of a line's quantity refunded"),
         ("refund_no_restock", "Refund without restock (the customer keeps it)"),
     ],
+    "customers": [
+        ("customer_foreign_address", "Default address abroad, with its province"),
+        ("customer_email_match", "Matched by email to the existing contact"),
+    ],
+    "privacy": [("privacy_redact", "Customer erased (customers/redact)")],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)
