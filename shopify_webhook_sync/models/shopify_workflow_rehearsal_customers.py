@@ -94,21 +94,23 @@ class ShopifyWorkflowRehearsal(models.Model):
 
     @api.depends("shopify_customer_name")
     def _compute_shopify_name(self):
-        super()._compute_shopify_name()
+        result = super()._compute_shopify_name()
         for rehearsal in self.filtered(lambda r: r.flow in CUSTOMER_FLOWS):
             rehearsal.shopify_name = rehearsal.shopify_customer_name
+        return result
 
     @api.depends("event_id.res_id", "match_partner_id")
     def _compute_outcome(self):
         """A "done" event passes only when its result is the one rehearsed
         (``_shopify_result_ok_<flow>``)."""
-        super()._compute_outcome()
+        result = super()._compute_outcome()
         for rehearsal in self.filtered(
             lambda r: r.outcome == "passed" and r.scenario != "failure"
         ):
             check = getattr(rehearsal, f"_shopify_result_ok_{rehearsal.flow}", None)
             if check and not check():
                 rehearsal.outcome = "failed"
+        return result
 
     def _shopify_result_ok_customers(self) -> bool:
         partner = self._shopify_event_record("res.partner")
@@ -125,9 +127,13 @@ class ShopifyWorkflowRehearsal(models.Model):
         event = self.event_id
         if event.res_model != model or not event.res_id:
             return self.env[model]
-        return self.env[model].sudo().with_context(active_test=False).browse(
-            event.res_id
-        ).exists()
+        return (
+            self.env[model]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(event.res_id)
+            .exists()
+        )
 
     # -- running (jobs) --
 
@@ -145,12 +151,16 @@ class ShopifyWorkflowRehearsal(models.Model):
         delivery; (None, None) when Shopify refused the customer (reason recorded)."""
         customer_input = self._shopify_customer_input()
         if self.scenario == "edge" and self.edge_case == "customer_email_match":
-            self.match_partner_id = self.env["res.partner"].sudo().create(
-                {
-                    "name": self.env._("Rehearsal contact %s", self.customer_email),
-                    "email": self.customer_email,
-                    "company_id": self.company_id.id,
-                }
+            self.match_partner_id = (
+                self.env["res.partner"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("Rehearsal contact %s", self.customer_email),
+                        "email": self.customer_email,
+                        "company_id": self.company_id.id,
+                    }
+                )
             )
         customer = self._shopify_create_customer(customer_input)
         if not customer:
