@@ -469,6 +469,29 @@ mutation RehearsalProductDelete($id: ID!) {
 }
 """
 
+# The customers and privacy rehearsals' customer (tagged, its own email, no marketing
+# consent), deleted by Remove.
+REHEARSAL_CUSTOMER_CREATE = """
+mutation RehearsalCustomerCreate($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer {
+      id legacyResourceId displayName
+      defaultAddress { countryCodeV2 provinceCode }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+REHEARSAL_CUSTOMER_DELETE = """
+mutation RehearsalCustomerDelete($input: CustomerDeleteInput!) {
+  customerDelete(input: $input) {
+    deletedCustomerId
+    userErrors { field message }
+  }
+}
+"""
+
 DOCUMENTS = {
     "Order": ORDER,
     "OrderLines": ORDER_LINES,
@@ -493,5 +516,7 @@ DOCUMENTS = {
     "RehearsalRefundCreate": REHEARSAL_REFUND_CREATE,
     "RehearsalProductSet": REHEARSAL_PRODUCT_SET,
     "RehearsalProductDelete": REHEARSAL_PRODUCT_DELETE,
+    "RehearsalCustomerCreate": REHEARSAL_CUSTOMER_CREATE,
+    "RehearsalCustomerDelete": REHEARSAL_CUSTOMER_DELETE,
     **{f"Reconcile {kind}": document for kind, (_r, document) in RECONCILE.items()},
 }

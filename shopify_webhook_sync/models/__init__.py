@@ -29,3 +29,5 @@ from . import shopify_workflow_rehearsal
 from . import shopify_workflow_rehearsal_products
 from . import shopify_workflow_rehearsal_stock
 from . import shopify_workflow_rehearsal_fulfillments
+from . import shopify_workflow_rehearsal_customers
+from . import shopify_workflow_rehearsal_privacy

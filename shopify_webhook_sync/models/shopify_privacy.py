@@ -5,6 +5,8 @@ API objects: there is nothing to fetch, and shop/redact arrives when the app is 
 uninstalled. Their job reads the event's stored payload instead, and runs even while
 the shop is disconnected (``_shopify_needs_api = False``). Redaction anonymises and
 archives; it never deletes a partner, so sale orders and accounting entries keep it.
+A data request waits (needs mapping) while the shop has no active privacy responsible
+who can open it: a 30-day legal deadline is not handed to no one.
 A new access token on a disconnected shop (the app reinstalled) re-queues what failed.
 """
 
@@ -62,9 +64,18 @@ class ShopifyShop(models.Model):
         if vals.get("access_token"):
             reconnected = self.filtered(lambda s: s.connection_state == "disconnected")
         result = super().write(vals)
-        self.env["shopify.webhook.event"].sudo().search(
+        Event = self.env["shopify.webhook.event"].sudo()
+        Event.search(
             [("shop_id", "in", reconnected.ids), ("state", "=", "failed")]
         )._shopify_requeue()
+        if vals.get("responsible_user_id"):
+            Event.search(
+                [
+                    ("shop_id", "in", self.ids),
+                    ("object_kind", "=", "customer_data_request"),
+                    ("state", "=", "needs_mapping"),
+                ]
+            )._shopify_requeue()
         return result
 
 
@@ -134,6 +145,7 @@ class ShopifyPrivacyDataRequest(models.AbstractModel):
         payload = self._shopify_payload(shop, shopify_id)
         if payload is None:
             return self.env["ir.attachment"]
+        self._shopify_check_responsible(shop, shopify_id)
         customer = payload.get("customer") or {}
         partner = self._shopify_customer_partner(shop, customer.get("id"))
         data = self._shopify_customer_data(shop, partner, payload)
@@ -183,11 +195,57 @@ class ShopifyPrivacyDataRequest(models.AbstractModel):
         )
 
     @api.model
+    def _shopify_check_responsible(self, shop, request_id: str):
+        """A data request is a legal duty with a 30-day deadline: it waits for a
+        person who can answer it rather than going to someone who will never see it
+        (an empty field, a user who left, one who cannot open the shop's records).
+        Setting the responsible handles the waiting requests again."""
+        why = self._shopify_why_no_responsible(shop)
+        if not why:
+            return
+        raise SyncBlocked(
+            "needs_mapping",
+            self.env._(
+                "Customer data request %(request)s waits for someone to answer it: "
+                "the shop %(shop)s has no Privacy Responsible who can (%(why)s). "
+                "Choose an active user with access to Shopify as its Privacy "
+                "Responsible: the waiting requests are then handled again. Shopify "
+                "expects the answer within 30 days of the request.",
+                request=request_id,
+                shop=shop.shop_domain,
+                why=why,
+            ),
+        )
+
+    @api.model
+    def _shopify_why_no_responsible(self, shop) -> str | None:
+        """Why the shop's privacy responsible cannot answer; None when they can."""
+        user = shop.responsible_user_id
+        if not user:
+            return self.env._("none is set")
+        if not user.active:
+            return self.env._("%s is archived", user.name)
+        companies = user.sudo().company_ids.ids
+        as_user = shop.with_user(user).with_context(allowed_company_ids=companies)
+        if not as_user.has_access("read"):
+            return self.env._("%s cannot open Shopify records", user.name)
+        return None
+
+    @api.model
     def _shopify_schedule_answer(self, shop, request_id: str, partner, attachment):
-        user = shop.responsible_user_id or shop.create_uid
+        """A To Do for the privacy responsible, due 30 days after the request
+        arrived (not after this job ran: a request that waited keeps its date)."""
+        events = self.env["shopify.webhook.event"]._shopify_open_events(
+            shop, self._shopify_kind, request_id
+        )
+        arrived = min(
+            (event.triggered_at or event.received_at for event in events),
+            default=fields.Datetime.now(),
+        )
+        user = shop.responsible_user_id
         shop.activity_schedule(
             "mail.mail_activity_data_todo",
-            date_deadline=fields.Date.context_today(shop)
+            date_deadline=fields.Date.context_today(shop, arrived)
             + timedelta(days=DATA_REQUEST_DAYS),
             summary=self.env._("Shopify customer data request %s", request_id),
             note=self.env._(

@@ -169,7 +169,9 @@ class ShopifyShop(models.Model):
         "res.users",
         string="Privacy Responsible",
         default=lambda self: self.env.user,
-        help="Gets a To Do activity when a customer asks Shopify for their data.",
+        help="Gets a To Do activity when a customer asks Shopify for their data. "
+        "Without an active one who can open Shopify records, data requests wait "
+        "(Needs Mapping) until one is set.",
     )
     # -- who fixes what goes wrong (an activity per object that waits for a person)
     owner_orders_id = fields.Many2one(

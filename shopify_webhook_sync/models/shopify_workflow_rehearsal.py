@@ -73,6 +73,11 @@ EDGE_CASES_BY_FLOW = {
         ("fulfil_partial", "One of two units delivered, the rest backordered"),
         ("fulfil_tracking", "Tracking number carried over"),
     ],
+    "customers": [
+        ("customer_foreign_address", "Default address abroad, with its province"),
+        ("customer_email_match", "Matched by email to the existing contact"),
+    ],
+    "privacy": [("privacy_redact", "Customer erased (customers/redact)")],
 }
 EDGE_CASES = [case for cases in EDGE_CASES_BY_FLOW.values() for case in cases]
 REHEARSED_FLOWS = tuple(EDGE_CASES_BY_FLOW)

@@ -3,7 +3,7 @@ payloads: what the merchant is asked to do, what is anonymised, kept and purged.
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from odoo.tests import new_test_user, tagged
 
@@ -107,6 +107,44 @@ class TestPrivacy(ShopifyCase):
         self.assertIsNone(data["partner"])
         self.assertEqual(data["sale_orders"], [])
         self.assertEqual(len(self.shop.activity_ids), 1)
+
+    def test_data_request_nobody_can_answer_waits_for_a_responsible(self):
+        """A legal duty with a 30-day deadline is not handed to no one: the request
+        waits, saying why, and runs again once a responsible who can answer is set;
+        its deadline counts from the request, not from the wait's end."""
+        stranger = new_test_user(self.env, login="no-shopify", groups="base.group_user")
+        self.shop.responsible_user_id = False
+        self.deliver_ok("customers/data_request")
+        self.run_jobs()
+        event = self.event("customers/data_request")
+        for responsible, why in (
+            (stranger, f"{stranger.name} cannot open Shopify records"),
+            (self.responsible, None),
+        ):
+            self.assertEqual(event.state, "needs_mapping")
+            self.assertIn("no Privacy Responsible who can", event.error_message)
+            self.assertFalse(event.res_id, "no file is made")
+            self.assertFalse(self.todos())
+            self.shop.responsible_user_id = responsible
+            self.assertEqual(event.state, "queued", "setting one runs it again")
+            self.run_jobs()
+            if why:
+                self.assertIn(why, event.error_message)
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self.todos().user_id, self.responsible)
+        self.assertEqual(
+            self.todos().date_deadline, date(2026, 11, 27) + timedelta(days=30)
+        )
+        self.responsible.active = False
+        self.deliver_ok("customers/data_request", extra={"X-Shopify-Event-Id": "2"})
+        self.run_jobs()
+        event = self.event("customers/data_request") - event
+        self.assertEqual(event.state, "needs_mapping")
+        self.assertIn(f"{self.responsible.name} is archived", event.error_message)
+
+    def todos(self):
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        return self.shop.activity_ids.filtered(lambda a: a.activity_type_id == todo)
 
     # -- customers/redact
 
