@@ -233,6 +233,23 @@ class TestStockRehearsal(ShopifyCase):
         self.assertEqual(
             self.shirt.with_context(warehouse_id=self.main.id).qty_available, 10
         )
+        # the note prints the runs, with the figures they compared
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "shopify_webhook_sync.action_report_shopify_workflow",
+                self.workflow.ids,
+            )[0]
+            .decode()
+        )
+        for text in (
+            "Normal record, Edge case, Controlled failure",
+            "Stock reserved for a delivery",
+            "Example T-Shirt / Small",
+            "Odoo 7 free (10 on hand, 3 reserved), Shopify 7 available",
+            "No Odoo warehouse is mapped",
+        ):
+            self.assertIn(text, html)
         # Remove: nothing put back in Shopify; the failure's reason leaves the variant.
         self.fake.reset()
         failure.action_remove()
