@@ -295,6 +295,21 @@ class TestStockRehearsal(ShopifyCase):
         self.assertIn("Odoo 9 free", rehearsal.stock_figures)
         self.assertEqual(self.fake.levels[(ITEM, MAIN)], 9)
 
+    def test_a_refused_read_fails_the_rehearsal_saying_why(self):
+        self.workflow.action_rehearse_normal()
+        run_job(self, pending_jobs(self, "_shopify_run").uuid)
+        run_job(self, pending_jobs(self, "_shopify_push_stock").uuid)
+        self.fake.fail_next(
+            "graphql_error",
+            message="Access denied for inventoryItem field. Required access: "
+            "`read_inventory` access scope.",
+        )
+        run_stock_jobs(self)
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual((rehearsal.stock_state, rehearsal.outcome), (False, "failed"))
+        self.assertIn("Access denied for inventoryItem", rehearsal.error)
+        self.assertEqual(self.fake.levels[(ITEM, MAIN)], 7, "the push itself ran")
+
     def test_a_figure_shopify_does_not_hold_fails_the_rehearsal(self):
         """A sale at Shopify's point of sale lands between the push and the read:
         Shopify no longer holds Odoo's quantity, and the rehearsal says so."""
