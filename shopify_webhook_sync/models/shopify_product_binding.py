@@ -49,7 +49,8 @@ class ShopifyProductBinding(models.Model):
     )
     last_stock_error = fields.Text(
         readonly=True,
-        help="Why the last stock update of this variant was refused by Shopify.",
+        help="Why the last stock update of this variant was refused by Shopify, or "
+        "not sent (a Shopify location no warehouse is mapped to).",
     )
     last_stock_quantity = fields.Integer(readonly=True)
     last_stock_date = fields.Datetime(string="Last Stock Update", readonly=True)

@@ -11,15 +11,14 @@ The quantity pushed is the warehouse's free quantity (on hand minus reserved). S
 same quantity on the orders' deliveries, so on hand would count it twice.
 
 A push to a Shopify location no warehouse is mapped to (e.g. its mapping deleted while
-the push waited) fails and says so on the variants: Shopify's figure there is no longer
-Odoo's.
+the push waited) sets nothing and says so on the variants: Shopify's figure there is no
+longer Odoo's.
 """
 
 import math
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..lib.client import ShopifyTransientError, user_errors
 from ..lib.queries import INVENTORY_SET_QUANTITIES
@@ -76,17 +75,16 @@ class ShopifyShop(models.Model):
         if not bindings:
             return "no variant of this item any more: nothing to do"
         if not warehouse:
-            # Not silent: Shopify's figure there stays whatever it was, so the job
-            # fails and the reason goes on the variants (_shopify_on_stock_failed).
-            raise UserError(
-                self.env._(
-                    "No Odoo warehouse is mapped to the Shopify location "
-                    "%(location)s, so its available quantity was not set: map it to "
-                    "a warehouse in Shopify > Configuration > Locations (mapping it "
-                    "sends Odoo's quantity).",
-                    location=location_gid,
-                )
+            # A missing mapping is a business outcome: the job ends, not silently:
+            # the reason goes on the variants, where a refusal's goes too.
+            reason = self.env._(
+                "No Odoo warehouse is mapped to the Shopify location %(location)s, so "
+                "its available quantity was not set: map it to a warehouse in Shopify "
+                "> Configuration > Locations (mapping it sends Odoo's quantity).",
+                location=location_gid,
             )
+            bindings.write({"last_stock_error": f"{location_gid}: {reason}"})
+            return reason
         quantity = self._shopify_free_quantity(bindings.product_id[:1], warehouse)
         try:
             data = self._shopify_client().query(

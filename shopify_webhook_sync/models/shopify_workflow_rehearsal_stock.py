@@ -134,30 +134,32 @@ class ShopifyWorkflowRehearsal(models.Model):
         return f"{binding.inventory_item_gid}: pushed to {', '.join(locations)}"
 
     def _shopify_verify_stock(self):
-        """Job (stock): once the pushes ran, what Shopify holds. A push that failed
-        stops the scenario with its reason; otherwise Shopify's available quantity
-        at each location is compared with Odoo's free quantity in its warehouse."""
+        """Job (stock): once the pushes ran, what Shopify holds. A push that failed,
+        or stopped on a missing mapping (its reason on the variant), stops the
+        scenario with its reason; otherwise Shopify's available quantity at each
+        location is compared with Odoo's free quantity in its warehouse. A later push
+        of the same item and location (stock changed meanwhile) is waited for too:
+        Shopify is compared with Odoo's latest quantity."""
         self.ensure_one()
         if self.stock_state or self.error or self.cleanup:
             return "nothing to do"
-        jobs = (
-            self.env["queue.job"]
-            .sudo()
-            .search([("uuid", "in", (self.stock_job_uuids or "").split())])
-        )
-        if any(job.state in PUSH_RUNNING for job in jobs):
+        Job = self.env["queue.job"].sudo()
+        uuids = (self.stock_job_uuids or "").split()
+        jobs = Job.search([("uuid", "in", uuids)])
+        keys = [key for key in jobs.mapped("identity_key") if key]
+        if Job.search_count(
+            ["|", ("uuid", "in", uuids), ("identity_key", "in", keys)]
+            + [("state", "in", PUSH_RUNNING)]
+        ):
             raise RetryableJobError(
                 self.env._("Waiting for the stock push of %s.", self.stock_item_name),
                 seconds=PUSH_WAIT_SECONDS,
             )
         failed = jobs.filtered(lambda job: job.state != "done")
-        if failed:
-            self.write(
-                {
-                    "stock_state": "stopped",
-                    "error": "\n".join(job.exc_message or job.state for job in failed),
-                }
-            )
+        reasons = [job.exc_message or job.state for job in failed]
+        reasons = reasons or self._shopify_stock_stops()
+        if reasons:
+            self.write({"stock_state": "stopped", "error": "\n".join(reasons)})
             return self.error
         figures, matched = self._shopify_stock_figures()
         if figures is None:
@@ -169,6 +171,23 @@ class ShopifyWorkflowRehearsal(models.Model):
             }
         )
         return figures
+
+    def _shopify_stock_stops(self) -> list:
+        """Why a push ended without setting a quantity (a location no warehouse is
+        mapped to): the reason it left on the item's variants."""
+        errors = (
+            self.env["shopify.product.binding"]
+            .sudo()
+            .search(
+                [
+                    ("shop_id", "=", self.shop_id.id),
+                    ("inventory_item_gid", "=", self.inventory_item_gid),
+                ]
+            )
+            .mapped("last_stock_error")
+        )
+        locations = tuple(f"{gid}:" for gid in self.stock_location_gids.split())
+        return sorted({e for e in errors if e and e.startswith(locations)})
 
     def _shopify_stock_figures(self):
         """(text, all matched) of each pushed location: Odoo's free quantity in the

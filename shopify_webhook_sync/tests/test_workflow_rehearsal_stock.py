@@ -61,42 +61,46 @@ def _inventory_item(fake, item_gid):
     return {"id": item_gid, "inventoryLevel": level}
 
 
+def pending_jobs(case, method=None):
+    """The pending jobs of the shops and rehearsals (of ``method`` if given)."""
+    case.env.flush_all()
+    domain = [
+        ("state", "=", "pending"),
+        ("model_name", "in", ("shopify.shop", "shopify.workflow.rehearsal")),
+    ]
+    if method:
+        domain.append(("method_name", "=", method))
+    return case.env["queue.job"].search(domain)
+
+
+def run_job(case, job_uuid):
+    """Run one job in its own cursor through queue_job's runner code. A failed job
+    stays failed, its reason and on_fail recorded, as the runner leaves it; a
+    postponed one is pending again. Returns whether it did not fail."""
+    done = True
+    with case.registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        job = Job.load(env, job_uuid)
+        job.set_started()
+        job.store()
+        try:
+            with mute_logger("odoo.addons.queue_job.controllers.main"):
+                RunJobController._runjob(env, job)
+        except Exception:  # recorded failed by _runjob
+            done = False
+    case.env.invalidate_all()
+    return done
+
+
 def run_stock_jobs(case):
     """Every pending job (the rehearsals', the pushes they enqueue, the check
-    waiting for them), each in its own cursor through queue_job's runner code, until
-    none is left. A failed job stays failed, its reason and on_fail recorded, as the
-    runner leaves it. Returns the failed jobs' uuids."""
-    failed = []
+    waiting for them) until none is left."""
     for _round in range(6):
-        case.env.flush_all()
-        uuids = (
-            case.env["queue.job"]
-            .search(
-                [
-                    ("state", "=", "pending"),
-                    (
-                        "model_name",
-                        "in",
-                        ("shopify.shop", "shopify.workflow.rehearsal"),
-                    ),
-                ]
-            )
-            .mapped("uuid")
-        )
+        uuids = pending_jobs(case).mapped("uuid")
         if not uuids:
-            return failed
+            return
         for job_uuid in uuids:
-            with case.registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                job = Job.load(env, job_uuid)
-                job.set_started()
-                job.store()
-                try:
-                    with mute_logger("odoo.addons.queue_job.controllers.main"):
-                        RunJobController._runjob(env, job)
-                except Exception:  # recorded failed by _runjob
-                    failed.append(job_uuid)
-        case.env.invalidate_all()
+            run_job(case, job_uuid)
     case.fail("jobs still pending after 6 rounds")
 
 
@@ -220,11 +224,32 @@ class TestStockRehearsal(ShopifyCase):
         self.assertNotIn(
             MISSING_LOCATION, [change["locationId"] for change in self.pushed()]
         )
+        self.assertFalse(
+            self.env["queue.job"].search([("state", "=", "failed")]),
+            "a missing mapping is a business outcome: the push job ends",
+        )
         # Odoo's stock is as it was: nothing created, moved or reserved.
         self.assertEqual(self.shirt.with_context(warehouse_id=self.main.id).free_qty, 7)
         self.assertEqual(
             self.shirt.with_context(warehouse_id=self.main.id).qty_available, 10
         )
+        # the note prints the runs, with the figures they compared
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "shopify_webhook_sync.action_report_shopify_workflow",
+                self.workflow.ids,
+            )[0]
+            .decode()
+        )
+        for text in (
+            "Normal record, Edge case, Controlled failure",
+            "Stock reserved for a delivery",
+            "Example T-Shirt / Small",
+            "Odoo 7 free (10 on hand, 3 reserved), Shopify 7 available",
+            "No Odoo warehouse is mapped",
+        ):
+            self.assertIn(text, html)
         # Remove: nothing put back in Shopify; the failure's reason leaves the variant.
         self.fake.reset()
         failure.action_remove()
@@ -250,6 +275,41 @@ class TestStockRehearsal(ShopifyCase):
         self.assertEqual(self.fake.levels, {(ITEM, MAIN): 7, (ITEM, POPUP): 4})
         self.assertIn("Pop-up store (Pop-up): Odoo 4 free", rehearsal.stock_figures)
 
+    def test_a_later_push_of_the_item_is_waited_for(self):
+        """Stock changes after the rehearsal's push: its check waits for the new
+        push, then compares Shopify with Odoo's latest quantity."""
+        self.workflow.action_rehearse_normal()
+        run_job(self, pending_jobs(self, "_shopify_run").uuid)
+        run_job(self, pending_jobs(self, "_shopify_push_stock").uuid)
+        self.assertEqual(self.fake.levels[(ITEM, MAIN)], 7)
+        self.env["stock.quant"]._update_available_quantity(
+            self.shirt, self.main.lot_stock_id, 2
+        )
+        check = pending_jobs(self, "_shopify_verify_stock")
+        run_job(self, check.uuid)
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual(check.state, "pending", "postponed")
+        self.assertEqual(rehearsal.outcome, "running")
+        run_stock_jobs(self)
+        self.assertEqual(rehearsal.outcome, "passed", rehearsal.error)
+        self.assertIn("Odoo 9 free", rehearsal.stock_figures)
+        self.assertEqual(self.fake.levels[(ITEM, MAIN)], 9)
+
+    def test_a_refused_read_fails_the_rehearsal_saying_why(self):
+        self.workflow.action_rehearse_normal()
+        run_job(self, pending_jobs(self, "_shopify_run").uuid)
+        run_job(self, pending_jobs(self, "_shopify_push_stock").uuid)
+        self.fake.fail_next(
+            "graphql_error",
+            message="Access denied for inventoryItem field. Required access: "
+            "`read_inventory` access scope.",
+        )
+        run_stock_jobs(self)
+        rehearsal = self.workflow.rehearsal_ids
+        self.assertEqual((rehearsal.stock_state, rehearsal.outcome), (False, "failed"))
+        self.assertIn("Access denied for inventoryItem", rehearsal.error)
+        self.assertEqual(self.fake.levels[(ITEM, MAIN)], 7, "the push itself ran")
+
     def test_a_figure_shopify_does_not_hold_fails_the_rehearsal(self):
         """A sale at Shopify's point of sale lands between the push and the read:
         Shopify no longer holds Odoo's quantity, and the rehearsal says so."""
@@ -274,6 +334,11 @@ class TestStockRehearsal(ShopifyCase):
         self.workflow.action_rehearse_normal()
         run_stock_jobs(self)
         rehearsal = self.workflow.rehearsal_ids
+        push = self.env["queue.job"].search(
+            [("method_name", "=", "_shopify_push_stock"), ("state", "=", "failed")]
+        )
+        self.assertEqual(len(push), 1)
+        self.assertEqual(rehearsal.error, push.exc_message)
         self.assertEqual(
             (rehearsal.stock_state, rehearsal.outcome), ("stopped", "failed")
         )
