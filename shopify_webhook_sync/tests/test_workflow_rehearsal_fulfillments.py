@@ -21,7 +21,7 @@ from odoo.addons.queue_job.job import Job
 from ..lib.client import ShopifyPermanentError
 from ..models.shopify_workflow_rehearsal import MISSING_SKU
 from ..models.shopify_workflow_rehearsal_fulfillments import TRACKING_PREFIX
-from .test_workflow_rehearsal import RehearsalCase, _order_create
+from .test_workflow_rehearsal import RehearsalCase, _order_create, assert_refused
 
 LOCATION = "gid://shopify/Location/655441491"
 
@@ -416,8 +416,5 @@ class TestFulfillmentRehearsalShopifyFulfils(FulfillmentRehearsalCase):
         self.workflow.action_rehearse_normal()
         self.run_all_jobs()
         rehearsal = self.workflow.rehearsal_ids
-        self.assertEqual(rehearsal.outcome, "failed")
-        self.assertIn("write_merchant_managed_fulfillment_orders", rehearsal.error)
-        self.assertIn("Access denied", rehearsal.error)
-        self.assertFalse(rehearsal.event_id)
+        assert_refused(self, rehearsal, "write_merchant_managed_fulfillment_orders")
         self.assertNotEqual(rehearsal.picking_id.state, "done")

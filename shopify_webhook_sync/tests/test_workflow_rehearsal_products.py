@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.shopify_workflow_rehearsal import MISSING_SKU, REHEARSAL_TAG
-from .test_workflow_rehearsal import RehearsalCase
+from .test_workflow_rehearsal import RehearsalCase, assert_refused, note_html
 
 FIRST_PRODUCT = 9001
 
@@ -132,14 +132,7 @@ class TestProductRehearsal(RehearsalCase):
         )
         self.assertEqual(self.env["product.product"].search_count([]), products_before)
         # the note prints the runs
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "shopify_webhook_sync.action_report_shopify_workflow",
-                self.workflow.ids,
-            )[0]
-            .decode()
-        )
+        html = note_html(self.workflow)
         self.assertIn("Two variants, each a different Odoo product", html)
         self.assertIn("Stops with the variant to map", html)
         # afterwards: normal and failure removed (Shopify and bindings), edge kept;
@@ -219,10 +212,7 @@ class TestProductRehearsal(RehearsalCase):
         self.workflow.action_rehearse_normal()
         self.run_all_jobs()
         rehearsal = self.workflow.rehearsal_ids
-        self.assertEqual(rehearsal.outcome, "failed")
-        self.assertIn("write_products", rehearsal.error)
-        self.assertIn("Access denied", rehearsal.error)
-        self.assertFalse(rehearsal.event_id)
+        assert_refused(self, rehearsal, "write_products")
         self.assertEqual(self.workflow.test_cases_passed, "none yet")
 
     def test_the_failure_is_refused_while_the_shop_creates_missing_products(self):

@@ -15,6 +15,7 @@ from odoo.addons.queue_job.job import Job
 
 from ..models.shopify_workflow_rehearsal_stock import MISSING_LOCATION
 from .common import ShopifyCase
+from .test_workflow_rehearsal import note_html, run_rehearsal_jobs
 
 ITEM = "gid://shopify/InventoryItem/49148385"
 MAIN = "gid://shopify/Location/655441491"
@@ -92,18 +93,6 @@ def run_job(case, job_uuid):
     return done
 
 
-def run_stock_jobs(case):
-    """Every pending job (the rehearsals', the pushes they enqueue, the check
-    waiting for them) until none is left."""
-    for _round in range(6):
-        uuids = pending_jobs(case).mapped("uuid")
-        if not uuids:
-            return
-        for job_uuid in uuids:
-            run_job(case, job_uuid)
-    case.fail("jobs still pending after 6 rounds")
-
-
 @tagged("post_install", "-at_install")
 class TestStockRehearsal(ShopifyCase):
     @classmethod
@@ -149,7 +138,7 @@ class TestStockRehearsal(ShopifyCase):
         self.fake.levels = {}
         self.fake.mutation_handlers["inventorySetQuantities"] = _set_quantities
         self.main_mapping = self.map_location("Main store", MAIN, self.main)
-        run_stock_jobs(self)  # what mapping the location pushed
+        run_rehearsal_jobs(self, keep_failed=True)  # what mapping the location pushed
         self.assertFalse(self.binding.last_stock_error)
         # Counts changed in Shopify since: the rehearsal's push must set Odoo's again.
         self.fake.levels = {(ITEM, MAIN): 99, (ITEM, POPUP): 98}
@@ -184,7 +173,7 @@ class TestStockRehearsal(ShopifyCase):
         self.workflow.action_rehearse_edge()
         self.workflow.action_rehearse_failure()
         self.assertEqual(self.workflow.rehearsal_ids.mapped("outcome"), ["running"] * 3)
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         by_scenario = self.rehearsals()
         self.assertEqual(
             {s: r.outcome for s, r in by_scenario.items()},
@@ -234,14 +223,7 @@ class TestStockRehearsal(ShopifyCase):
             self.shirt.with_context(warehouse_id=self.main.id).qty_available, 10
         )
         # the note prints the runs, with the figures they compared
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "shopify_webhook_sync.action_report_shopify_workflow",
-                self.workflow.ids,
-            )[0]
-            .decode()
-        )
+        html = note_html(self.workflow)
         for text in (
             "Normal record, Edge case, Controlled failure",
             "Stock reserved for a delivery",
@@ -255,7 +237,7 @@ class TestStockRehearsal(ShopifyCase):
         failure.action_remove()
         normal.action_remove()
         edge.action_keep()
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         self.assertEqual((failure.cleanup, normal.cleanup), ("removed", "removed"))
         self.assertEqual(edge.cleanup, "kept")
         self.assertFalse(self.binding.last_stock_error)
@@ -265,11 +247,11 @@ class TestStockRehearsal(ShopifyCase):
 
     def test_each_mapped_location_gets_its_own_warehouses_quantity(self):
         self.map_location("Pop-up store", POPUP, self.popup)
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         self.fake.levels = {(ITEM, MAIN): 99, (ITEM, POPUP): 98}
         self.workflow.rehearsal_edge_case = "stock_locations"
         self.workflow.action_rehearse_edge()
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         rehearsal = self.workflow.rehearsal_ids
         self.assertEqual(rehearsal.outcome, "passed", rehearsal.error)
         self.assertEqual(self.fake.levels, {(ITEM, MAIN): 7, (ITEM, POPUP): 4})
@@ -290,7 +272,7 @@ class TestStockRehearsal(ShopifyCase):
         rehearsal = self.workflow.rehearsal_ids
         self.assertEqual(check.state, "pending", "postponed")
         self.assertEqual(rehearsal.outcome, "running")
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         self.assertEqual(rehearsal.outcome, "passed", rehearsal.error)
         self.assertIn("Odoo 9 free", rehearsal.stock_figures)
         self.assertEqual(self.fake.levels[(ITEM, MAIN)], 9)
@@ -304,7 +286,7 @@ class TestStockRehearsal(ShopifyCase):
             message="Access denied for inventoryItem field. Required access: "
             "`read_inventory` access scope.",
         )
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         rehearsal = self.workflow.rehearsal_ids
         self.assertEqual((rehearsal.stock_state, rehearsal.outcome), (False, "failed"))
         self.assertIn("Access denied for inventoryItem", rehearsal.error)
@@ -321,7 +303,7 @@ class TestStockRehearsal(ShopifyCase):
 
         self.fake.mutation_handlers["inventorySetQuantities"] = set_then_sold
         self.workflow.action_rehearse_normal()
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         rehearsal = self.workflow.rehearsal_ids
         self.assertEqual(
             (rehearsal.stock_state, rehearsal.outcome), ("differs", "failed")
@@ -332,7 +314,7 @@ class TestStockRehearsal(ShopifyCase):
     def test_a_push_shopify_refuses_fails_the_rehearsal_saying_why(self):
         self.fake.locations = {POPUP}  # the main store was deleted in Shopify
         self.workflow.action_rehearse_normal()
-        run_stock_jobs(self)
+        run_rehearsal_jobs(self, keep_failed=True)
         rehearsal = self.workflow.rehearsal_ids
         push = self.env["queue.job"].search(
             [("method_name", "=", "_shopify_push_stock"), ("state", "=", "failed")]
