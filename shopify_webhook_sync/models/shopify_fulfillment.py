@@ -20,6 +20,9 @@ from ..lib.webhook import to_gid
 from .shopify_shop import retryable
 
 FULFILLABLE = ("OPEN", "IN_PROGRESS")
+# A fulfillment order in one of these states still has its items to ship, but Shopify
+# takes no fulfillment of it until a person releases it.
+HELD = ("ON_HOLD", "SCHEDULED")
 
 
 class StockPicking(models.Model):
@@ -108,7 +111,19 @@ class ShopifyShop(models.Model):
         except ShopifyTransientError as exc:
             raise retryable(exc, self._shopify_retry_seconds("fulfillment")) from exc
         if not gids:
-            return "nothing left to fulfil in Shopify"
+            held = _held(fulfillment_orders, picking._shopify_delivered())
+            if not held:
+                return "nothing left to fulfil in Shopify"
+            # Shipped, but Shopify cannot be told: say so where the delivery shows it.
+            picking.shopify_fulfillment_error = self.env._(
+                "Shopify holds what %(delivery)s shipped (fulfillment order "
+                "%(status)s), so nothing was fulfilled in Shopify and the customer "
+                "was not told. Release the fulfillment order in Shopify and mark the "
+                "items fulfilled there: Odoo does not send this delivery again.",
+                delivery=picking.name,
+                status=", ".join(held),
+            )
+            return picking.shopify_fulfillment_error
         picking.write(
             {
                 "shopify_fulfillment_gid": ",".join(gids),
@@ -191,3 +206,19 @@ def _allocate(fulfillment_orders: list[dict], delivered: dict) -> list[list[dict
                 {"fulfillmentOrderId": order["id"], "fulfillmentOrderLineItems": items}
             )
     return list(by_location.values())
+
+
+def _held(fulfillment_orders: list[dict], delivered: dict) -> list[str]:
+    """The states of the held fulfillment orders (``HELD``) that still wait for
+    units of the delivered lines."""
+    return sorted(
+        {
+            order["status"]
+            for order in fulfillment_orders
+            if order["status"] in HELD
+            and any(
+                item["remainingQuantity"] > 0 and delivered.get(item["lineItem"]["id"])
+                for item in order["lineItems"]["nodes"]
+            )
+        }
+    )

@@ -247,6 +247,23 @@ class TestFulfillmentOut(ShopifyCase):
         self.shop._shopify_push_fulfillment(self.picking.id)  # run again: no-op
         self.assertEqual(len(self.fake.mutations), 1, "never fulfilled twice")
 
+    def test_a_delivery_shopify_holds_says_so_on_the_delivery(self):
+        fulfillment_order = self.fake.objects[ORDER_GID]["fulfillmentOrders"]["nodes"]
+        fulfillment_order[0]["status"] = "ON_HOLD"
+        self.validate(self.picking, {"SKU2006-001": 1})
+        self.run_jobs()
+        self.assertFalse(self.fake.mutations, "Shopify takes no fulfillment of it")
+        self.assertFalse(self.picking.shopify_fulfillment_gid)
+        self.assertIn("ON_HOLD", self.picking.shopify_fulfillment_error)
+        self.assertIn(
+            "Release the fulfillment order", self.picking.shopify_fulfillment_error
+        )
+        # already fulfilled in Shopify (nothing left, nothing held): no error
+        fulfillment_order[0]["status"] = "CLOSED"
+        self.picking.shopify_fulfillment_error = False
+        self.shop._shopify_push_fulfillment(self.picking.id)
+        self.assertFalse(self.picking.shopify_fulfillment_error)
+
     def test_tracking_number_and_carrier_go_with_the_fulfillment(self):
         carrier = self.env["delivery.carrier"].create(
             {
