@@ -253,7 +253,7 @@ class ShopifyWorkflowRehearsal(models.Model):
         _ = self.env._
         if picking.shopify_fulfillment_error:
             return _(
-                "Shopify refused the fulfillment of %(picking)s: %(error)s",
+                "The fulfillment of %(picking)s did not reach Shopify: %(error)s",
                 picking=picking.name,
                 error=picking.shopify_fulfillment_error,
             )

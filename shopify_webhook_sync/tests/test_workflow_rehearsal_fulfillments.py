@@ -283,8 +283,8 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertEqual(self.workflow.test_cases_passed, "none yet")
 
     def test_nothing_open_to_fulfil_in_shopify_is_a_failed_rehearsal(self):
-        """The fulfillment order is on hold in Shopify: the push job finds nothing
-        to fulfil and ends; the read-back says so, the rehearsal failed."""
+        """The fulfillment order is on hold in Shopify: the push job fulfils nothing
+        and says so on the delivery; the rehearsal failed with that reason."""
 
         def on_hold(fake, args):
             payload = _order_create_shipped(fake, args)
@@ -301,7 +301,11 @@ class TestFulfillmentRehearsalOdooFulfils(FulfillmentRehearsalCase):
         self.assertEqual(rehearsal.picking_id.state, "done")
         self.assertEqual(self.fake.fulfillments, [])
         self.assertEqual(rehearsal.outcome, "failed")
-        self.assertIn("found nothing open to fulfil", rehearsal.error)
+        self.assertIn("fulfillment order ON_HOLD", rehearsal.error)
+        self.assertIn(
+            "Release the fulfillment order",
+            rehearsal.picking_id.shopify_fulfillment_error,
+        )
 
     def test_a_fulfillment_shopify_does_not_hold_is_a_failed_rehearsal(self):
         """Shopify answered with a fulfillment it does not hold when read back: the
